@@ -3,12 +3,14 @@ package server
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/vigilsec/vigil/internal/awsproto"
+	"github.com/vigilsec/vigil/internal/identity"
 	"github.com/vigilsec/vigil/internal/services"
 	"github.com/vigilsec/vigil/internal/sigv4"
 )
@@ -120,34 +122,58 @@ func scopeService(r *http.Request, form url.Values) string {
 // authenticate verifies the signature and sets the caller, unless the
 // action is one the service lets anyone call.
 func (s *Server) authenticate(r *http.Request, body []byte, call *awsproto.Call) *awsproto.Error {
-	query := call.Service.Protocol == awsproto.Query
 	if r.Header.Get("Authorization") == "" && r.URL.Query().Get("X-Amz-Credential") == "" && isAnonymous(call) {
 		return nil
 	}
+	var caller identity.Principal
 	lookup := func(ctx context.Context, akid string) (sigv4.Key, bool, error) {
 		p, key, ok, err := s.auth.LookupKey(ctx, akid)
-		if ok {
-			call.Caller = p
-		}
+		caller = p
 		return key, ok, err
 	}
 	res, err := sigv4.Verify(r.Context(), r, body, lookup, s.now())
 	if err != nil {
-		if se, ok := err.(*sigv4.Error); ok {
-			code, status := sigv4.ErrorCode(se, query)
+		var se *sigv4.Error
+		if errors.As(err, &se) {
+			code, status := sigv4.ErrorCodeFor(se, sigv4Protocol(call.Service.Protocol))
 			return awsproto.Errorf(status, code, "%s", se.Message)
 		}
 		s.log.Error("verify signature", "err", err)
 		return awsproto.Internal(err)
 	}
+	if e := s.checkScope(call, res); e != nil {
+		return e
+	}
+	call.Caller = caller
 	call.Caller.AccessKeyID = res.AccessKeyID
 	if n, ok := s.auth.(keyUseNoter); ok {
 		n.NoteKeyUse(res.AccessKeyID, res.Service, res.Region, call.Time)
 	}
-	if res.Region != "" {
-		call.Region = res.Region
+	return nil
+}
+
+// checkScope rejects a signature scoped to another service or region, as
+// AWS does. IAM is global: AWS signs its calls for us-east-1 whatever the
+// region of the rest of the account.
+func (s *Server) checkScope(call *awsproto.Call, res *sigv4.Result) *awsproto.Error {
+	code, status := sigv4.ErrorCodeFor(&sigv4.Error{Kind: sigv4.BadSignature}, sigv4Protocol(call.Service.Protocol))
+	if res.Service != call.Service.Name {
+		return awsproto.Errorf(status, code, "Credential should be scoped to correct service: '%s'.", call.Service.Name)
+	}
+	if res.Region != s.region && !(call.Service.Name == "iam" && res.Region == "us-east-1") {
+		return awsproto.Errorf(status, code, "Credential should be scoped to a valid region. This server serves '%s'.", s.region)
 	}
 	return nil
+}
+
+func sigv4Protocol(p awsproto.Protocol) sigv4.Protocol {
+	switch p {
+	case awsproto.Query:
+		return sigv4.Query
+	case awsproto.RESTJSON:
+		return sigv4.RESTJSON
+	}
+	return sigv4.JSON
 }
 
 // keyUseNoter is implemented by authenticators that track when keys were last used.
