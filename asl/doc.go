@@ -1,0 +1,34 @@
+// Package asl parses, validates and interprets the Amazon States Language
+// (the definition language of AWS Step Functions).
+//
+// It is a pure library: no I/O, no goroutines and no clock reads. The
+// caller owns time and side effects. Parse validates a definition and
+// returns a *Machine, or a *DefinitionError worded like AWS's
+// InvalidDefinition message. Start begins an execution and runs it until
+// it needs the outside world; it returns a *Run, the history events so
+// far and the Actions to perform: a "task" (call Resource with Input) or a
+// "timer" (fire at Until: Wait states, Retry backoff, the execution's
+// TimeoutSeconds). The caller performs an action and passes its Result
+// to Run.Complete, which advances the run again. A Run holds only
+// exported data and survives json.Marshal/Unmarshal between calls; the
+// Machine is rebuilt with Parse from the stored definition.
+//
+// History events (HistoryEvent) have the shape of GetExecutionHistory:
+// event types, ids, previousEventId links and details follow what AWS
+// records. Parallel branches and Map iterations run one after another
+// inside one call; an iteration that waits on an action lets the next
+// start, so several actions can be pending at once.
+//
+// Deterministic randomness (States.UUID, States.MathRandom, task tokens,
+// retry jitter) comes from Context.Seed.
+//
+// JSONata states (QueryLanguage, Arguments, Output, Assign, {% %},
+// $states) are evaluated by a built-in JSONata subset: paths with
+// predicates, operators, conditionals, blocks, lambdas, regular
+// expressions and the common functions plus $partition, $range, $hash,
+// $random, $uuid and $parse. Machine.ValidateType adds the checks that
+// depend on the state machine type (EXPRESS).
+//
+// Not implemented (Parse rejects them with a clear message): distributed
+// Map's ItemReader, ItemBatcher and ResultWriter.
+package asl
