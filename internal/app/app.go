@@ -161,6 +161,13 @@ func (a *App) Run(ctx context.Context, install func(ctx context.Context, a *App)
 	defer done()
 	hs.Shutdown(shut)
 	wg.Wait()
+	for _, svc := range a.svcs {
+		if f, ok := svc.(services.Flusher); ok {
+			if err := f.Flush(shut); err != nil {
+				a.cfg.Log.Error("flush at shutdown", "service", svc.Spec().Name, "err", err)
+			}
+		}
+	}
 	return runErr
 }
 

@@ -77,3 +77,9 @@ func (e *Env) Root() identity.Principal {
 type Starter interface {
 	Start(ctx context.Context) error
 }
+
+// Flusher is implemented by services that buffer writes in memory; the
+// server calls Flush after it stops taking calls and before it closes the store.
+type Flusher interface {
+	Flush(ctx context.Context) error
+}

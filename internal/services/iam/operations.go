@@ -1,0 +1,182 @@
+package iam
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"encoding/base64"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/vigilsec/vigil/internal/awsproto"
+	"github.com/vigilsec/vigil/internal/identity"
+)
+
+// Shared by the operations: AWS's errors, ids, paging and "the caller".
+
+const (
+	statusActive   = "Active"
+	statusInactive = "Inactive"
+
+	maxKeysPerUser  = 2
+	maxUsersPerAcct = 5000
+
+	resUser      = "AWS::IAM::User"
+	resAccessKey = "AWS::IAM::AccessKey"
+)
+
+func noSuchUser(name string) error {
+	return awsproto.Errorf(http.StatusNotFound, "NoSuchEntity", "The user with name %s cannot be found.", name)
+}
+
+func noSuchKey(id string) error {
+	return awsproto.Errorf(http.StatusNotFound, "NoSuchEntity", "The Access Key with id %s cannot be found.", id)
+}
+
+func limitExceeded(quota string, n int) error {
+	return awsproto.Errorf(http.StatusConflict, "LimitExceeded", "Cannot exceed quota for %s: %d", quota, n)
+}
+
+func invalidInput(format string, args ...any) error {
+	return awsproto.Errorf(http.StatusBadRequest, "InvalidInput", format, args...)
+}
+
+// Ids look like AWS's: a type prefix and base32 upper-case characters.
+var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+func randomID(prefix string, n int) string {
+	b := make([]byte, (n*5+7)/8)
+	rand.Read(b)
+	return prefix + idEncoding.EncodeToString(b)[:n]
+}
+
+func newUserID() string      { return randomID("AIDA", 17) }
+func newAccessKeyID() string { return randomID("AKIA", 16) }
+
+// newSecret returns a 40-character secret access key (240 random bits).
+func newSecret() string {
+	b := make([]byte, 30)
+	rand.Read(b)
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+// Markers are opaque to clients. A marker is the base64 of a kind letter
+// and the position: the last name listed (users) or an offset (others).
+
+func makeMarker(kind byte, pos string) string {
+	return base64.RawURLEncoding.EncodeToString(append([]byte{kind}, pos...))
+}
+
+func readMarker(kind byte, m *string) (string, error) {
+	if m == nil {
+		return "", nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(*m)
+	if err != nil || len(b) == 0 || b[0] != kind {
+		return "", awsproto.QueryValidation("Invalid Marker: %s", *m)
+	}
+	return string(b[1:]), nil
+}
+
+func readOffsetMarker(kind byte, m *string) (int, error) {
+	pos, err := readMarker(kind, m)
+	if err != nil || pos == "" {
+		return 0, err
+	}
+	n, err := strconv.Atoi(pos)
+	if err != nil || n < 0 {
+		return 0, awsproto.QueryValidation("Invalid Marker: %s", *m)
+	}
+	return n, nil
+}
+
+// page cuts items at offset into a page of at most max, returning the
+// marker of the next page ("" when this is the last).
+func page[T any](items []T, offset, max int, kind byte) ([]T, string) {
+	if offset > len(items) {
+		offset = len(items)
+	}
+	items = items[offset:]
+	if len(items) <= max {
+		return items, ""
+	}
+	return items[:max], makeMarker(kind, strconv.Itoa(offset+max))
+}
+
+// owner is whose access keys an operation acts on: an IAM user, or the
+// account's root user (root=true).
+type owner struct {
+	root bool
+	user userRow
+}
+
+func (o owner) id() string {
+	if o.root {
+		return ""
+	}
+	return o.user.id
+}
+
+func (o owner) name() string {
+	if o.root {
+		return ""
+	}
+	return o.user.name
+}
+
+// resolveOwner finds the user named, or without a name the caller, the
+// way AWS does when UserName is left out.
+func (s *Service) resolveOwner(ctx context.Context, q querier, caller identity.Principal, name *string) (owner, error) {
+	if name != nil {
+		u, ok, err := userByName(ctx, q, *name)
+		if err != nil {
+			return owner{}, err
+		}
+		if !ok {
+			return owner{}, noSuchUser(*name)
+		}
+		return owner{user: u}, nil
+	}
+	switch caller.Type {
+	case identity.Root:
+		return owner{root: true}, nil
+	case identity.IAMUser:
+		u, ok, err := userByID(ctx, q, caller.PrincipalID)
+		if err != nil {
+			return owner{}, err
+		}
+		if !ok {
+			return owner{}, noSuchUser(caller.UserName)
+		}
+		return owner{user: u}, nil
+	}
+	return owner{}, awsproto.QueryValidation("Must specify userName when calling with non-User credentials")
+}
+
+// checkDuplicateTags rejects two tags whose keys differ only in case:
+// IAM tag keys are case-insensitive.
+func checkDuplicateTags(tags list[tagInput]) error {
+	seen := make(map[string]bool, len(tags))
+	for _, t := range tags {
+		k := strings.ToLower(deref(t.Key))
+		if seen[k] {
+			return invalidInput("Duplicate tag keys found. Please note that Tag keys are case insensitive.")
+		}
+		seen[k] = true
+	}
+	return nil
+}
+
+func toTags(in list[tagInput]) []Tag {
+	out := make([]Tag, len(in))
+	for i, t := range in {
+		out[i] = Tag{Key: deref(t.Key), Value: deref(t.Value)}
+	}
+	return out
+}
+
+// maxItems returns the page size asked for, or AWS's default of 100.
+func maxItems(n awsproto.Int) int {
+	return int(n.Or(defaultItems))
+}

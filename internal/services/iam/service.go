@@ -1,0 +1,158 @@
+// Package iam serves AWS Identity and Access Management: users, their
+// access keys and tags, and the account's root key. It is also where the
+// front door resolves an access key id to a principal and its secret.
+package iam
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/vigilsec/vigil/internal/awsproto"
+	"github.com/vigilsec/vigil/internal/services"
+	"github.com/vigilsec/vigil/internal/store"
+)
+
+var spec = &awsproto.Spec{
+	Name:         "iam",
+	Protocol:     awsproto.Query,
+	XMLNamespace: "https://iam.amazonaws.com/doc/2010-05-08/",
+	EventSource:  "iam.amazonaws.com",
+}
+
+// flushEvery is how often recorded key uses are written to the database.
+const flushEvery = 5 * time.Second
+
+// Service is the IAM service.
+type Service struct {
+	env *services.Env
+	now func() time.Time
+
+	initMu sync.Mutex
+	inited atomic.Bool
+
+	keys keyCache
+
+	usesMu sync.Mutex
+	uses   map[string]keyUse // last uses not yet written, by key id
+}
+
+// New returns the IAM service. Its tables are created on first use.
+func New(env *services.Env) *Service {
+	return &Service{env: env, now: time.Now, keys: keyCache{m: map[string]cachedKey{}}, uses: map[string]keyUse{}}
+}
+
+// Spec describes how IAM is reached.
+func (s *Service) Spec() *awsproto.Spec { return spec }
+
+// init creates the tables once. It runs lazily because New has no context
+// and the front door may look a key up before Start.
+func (s *Service) init(ctx context.Context) error {
+	if s.inited.Load() {
+		return nil
+	}
+	s.initMu.Lock()
+	defer s.initMu.Unlock()
+	if s.inited.Load() {
+		return nil
+	}
+	if err := s.env.DB.Migrate(ctx, "iam", schema); err != nil {
+		return fmt.Errorf("iam tables: %w", err)
+	}
+	s.inited.Store(true)
+	return nil
+}
+
+// Start creates the tables and starts writing recorded key uses to the
+// database every few seconds until ctx ends, then once more.
+func (s *Service) Start(ctx context.Context) error {
+	if err := s.init(ctx); err != nil {
+		return err
+	}
+	go s.flushLoop(ctx)
+	return nil
+}
+
+func (s *Service) flushLoop(ctx context.Context) {
+	t := time.NewTicker(flushEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			if err := s.Flush(ctx); err != nil && ctx.Err() == nil {
+				s.env.Log.Warn("iam: record access key use", "err", err)
+			}
+		case <-ctx.Done():
+			// Last chance before shutdown; the database may already be closing.
+			final, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+			if err := s.Flush(final); err != nil {
+				s.env.Log.Debug("iam: final flush of access key use", "err", err)
+			}
+			cancel()
+			return
+		}
+	}
+}
+
+// Handle runs one IAM operation.
+func (s *Service) Handle(ctx context.Context, call *awsproto.Call) (any, error) {
+	if err := s.init(ctx); err != nil {
+		return nil, err
+	}
+	switch call.Action {
+	case "CreateUser":
+		return result(s.createUser(ctx, call))
+	case "GetUser":
+		return result(s.getUser(ctx, call))
+	case "ListUsers":
+		return result(s.listUsers(ctx, call))
+	case "DeleteUser":
+		return nil, s.deleteUser(ctx, call)
+	case "TagUser":
+		return nil, s.tagUser(ctx, call)
+	case "UntagUser":
+		return nil, s.untagUser(ctx, call)
+	case "ListUserTags":
+		return result(s.listUserTags(ctx, call))
+	case "CreateAccessKey":
+		return result(s.createAccessKey(ctx, call))
+	case "ListAccessKeys":
+		return result(s.listAccessKeys(ctx, call))
+	case "DeleteAccessKey":
+		return nil, s.deleteAccessKey(ctx, call)
+	case "UpdateAccessKey":
+		return nil, s.updateAccessKey(ctx, call)
+	case "GetAccessKeyLastUsed":
+		return result(s.getAccessKeyLastUsed(ctx, call))
+	}
+	return nil, awsproto.Errorf(http.StatusBadRequest, "InvalidAction",
+		"Could not find operation %s for version 2010-05-08 (Vigil's IAM serves users, their access keys and tags)", call.Action)
+}
+
+// result keeps a typed nil pointer out of the interface, so that a failed
+// call's result is a plain nil for the audit trail.
+func result[T any](r *T, err error) (any, error) {
+	if err != nil || r == nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// write runs fn in a write transaction, then drops every cached key: any
+// change to users or keys must reach the next signature check.
+func (s *Service) write(ctx context.Context, fn func(tx *store.Tx) error) error {
+	defer s.keys.invalidate()
+	return s.env.DB.Write(ctx, fn)
+}
+
+// userARN is the ARN of a user with the given path and name.
+func (s *Service) userARN(path, name string) string {
+	return fmt.Sprintf("arn:aws:iam::%s:user%s%s", s.env.AccountID, path, name)
+}
+
+func (s *Service) rootARN() string {
+	return "arn:aws:iam::" + s.env.AccountID + ":root"
+}

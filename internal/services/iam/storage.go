@@ -1,0 +1,286 @@
+package iam
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/vigilsec/vigil/internal/store"
+)
+
+// Tables. Users are unique by name regardless of case, as in AWS. Access
+// keys keep their secret in plaintext because SigV4 verification needs it;
+// the database file is the credential store and lives in a 0700 directory.
+// A key whose user_id is empty belongs to the account's root user.
+var schema = []string{
+	`CREATE TABLE iam_users (
+		id         TEXT PRIMARY KEY,
+		name       TEXT NOT NULL COLLATE NOCASE UNIQUE,
+		path       TEXT NOT NULL,
+		created_at INTEGER NOT NULL, -- unix nanoseconds
+		boundary   TEXT NOT NULL DEFAULT '',
+		tags       TEXT NOT NULL DEFAULT '[]' -- JSON [{"Key":..,"Value":..}] in the order added
+	)`,
+	`CREATE TABLE iam_access_keys (
+		id                TEXT PRIMARY KEY,
+		user_id           TEXT NOT NULL, -- '' for the root user
+		secret            TEXT NOT NULL,
+		status            TEXT NOT NULL,
+		created_at        INTEGER NOT NULL,
+		last_used_at      INTEGER NOT NULL DEFAULT 0,
+		last_used_service TEXT NOT NULL DEFAULT '',
+		last_used_region  TEXT NOT NULL DEFAULT ''
+	)`,
+	`CREATE INDEX iam_access_keys_user ON iam_access_keys (user_id, created_at)`,
+	`CREATE TABLE iam_account (
+		id         INTEGER PRIMARY KEY CHECK (id = 1),
+		created_at INTEGER NOT NULL
+	)`,
+}
+
+// querier is what reads need: the read pool or a write transaction.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// userRow is a stored user.
+type userRow struct {
+	id, name, path string
+	created        time.Time
+	boundary       string
+	tags           []Tag
+}
+
+// keyRow is a stored access key.
+type keyRow struct {
+	id, userID, userName string
+	secret, status       string
+	created              time.Time
+	lastUsed             time.Time // zero if never
+	lastService          string
+	lastRegion           string
+}
+
+const userCols = `id, name, path, created_at, boundary, tags`
+
+func scanUser(sc interface{ Scan(...any) error }) (userRow, error) {
+	var u userRow
+	var created int64
+	var tags string
+	if err := sc.Scan(&u.id, &u.name, &u.path, &created, &u.boundary, &tags); err != nil {
+		return userRow{}, err
+	}
+	u.created = time.Unix(0, created).UTC()
+	if err := json.Unmarshal([]byte(tags), &u.tags); err != nil {
+		return userRow{}, fmt.Errorf("user %s: decode tags: %w", u.name, err)
+	}
+	return u, nil
+}
+
+// userByName returns the user with name (any case), or ok=false.
+func userByName(ctx context.Context, q querier, name string) (userRow, bool, error) {
+	return oneUser(ctx, q, `SELECT `+userCols+` FROM iam_users WHERE name = ?`, name)
+}
+
+// userByID returns the user with id, or ok=false.
+func userByID(ctx context.Context, q querier, id string) (userRow, bool, error) {
+	return oneUser(ctx, q, `SELECT `+userCols+` FROM iam_users WHERE id = ?`, id)
+}
+
+func oneUser(ctx context.Context, q querier, query string, arg string) (userRow, bool, error) {
+	u, err := scanUser(q.QueryRowContext(ctx, query, arg))
+	if errors.Is(err, sql.ErrNoRows) {
+		return userRow{}, false, nil
+	}
+	if err != nil {
+		return userRow{}, false, fmt.Errorf("read user: %w", err)
+	}
+	return u, true, nil
+}
+
+// listUsers returns up to limit users whose names sort after after (case
+// folded) and whose path starts with prefix.
+func listUsers(ctx context.Context, q querier, prefix, after string, limit int) ([]userRow, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+userCols+` FROM iam_users
+		WHERE name > ? AND substr(path, 1, length(?)) = ?
+		ORDER BY name LIMIT ?`, after, prefix, prefix, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	defer rows.Close()
+	var out []userRow
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list users: %w", err)
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+func countUsers(ctx context.Context, q querier) (int, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT count(*) FROM iam_users`).Scan(&n)
+	return n, err
+}
+
+func insertUser(ctx context.Context, tx *store.Tx, u userRow) error {
+	tags, err := json.Marshal(tagsOrEmpty(u.tags))
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO iam_users (id, name, path, created_at, boundary, tags) VALUES (?, ?, ?, ?, ?, ?)`,
+		u.id, u.name, u.path, u.created.UnixNano(), u.boundary, string(tags))
+	if err != nil {
+		return fmt.Errorf("insert user: %w", err)
+	}
+	return nil
+}
+
+func setUserTags(ctx context.Context, tx *store.Tx, id string, tags []Tag) error {
+	b, err := json.Marshal(tagsOrEmpty(tags))
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE iam_users SET tags = ? WHERE id = ?`, string(b), id); err != nil {
+		return fmt.Errorf("update user tags: %w", err)
+	}
+	return nil
+}
+
+func deleteUser(ctx context.Context, tx *store.Tx, id string) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM iam_users WHERE id = ?`, id); err != nil {
+		return fmt.Errorf("delete user: %w", err)
+	}
+	return nil
+}
+
+func tagsOrEmpty(t []Tag) []Tag {
+	if t == nil {
+		return []Tag{}
+	}
+	return t
+}
+
+const keyCols = `k.id, k.user_id, coalesce(u.name, ''), k.secret, k.status, k.created_at,
+	k.last_used_at, k.last_used_service, k.last_used_region`
+
+const keyFrom = ` FROM iam_access_keys k LEFT JOIN iam_users u ON u.id = k.user_id AND k.user_id != ''`
+
+func scanKey(sc interface{ Scan(...any) error }) (keyRow, error) {
+	var k keyRow
+	var created, used int64
+	err := sc.Scan(&k.id, &k.userID, &k.userName, &k.secret, &k.status, &created, &used, &k.lastService, &k.lastRegion)
+	if err != nil {
+		return keyRow{}, err
+	}
+	k.created = time.Unix(0, created).UTC()
+	if used != 0 {
+		k.lastUsed = time.Unix(0, used).UTC()
+	}
+	return k, nil
+}
+
+// keyByID returns the access key with id, or ok=false.
+func keyByID(ctx context.Context, q querier, id string) (keyRow, bool, error) {
+	k, err := scanKey(q.QueryRowContext(ctx, `SELECT `+keyCols+keyFrom+` WHERE k.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return keyRow{}, false, nil
+	}
+	if err != nil {
+		return keyRow{}, false, fmt.Errorf("read access key: %w", err)
+	}
+	return k, true, nil
+}
+
+// keysOf returns the access keys of a user (empty for root), oldest first.
+func keysOf(ctx context.Context, q querier, userID string) ([]keyRow, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+keyCols+keyFrom+` WHERE k.user_id = ? ORDER BY k.created_at, k.id`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("list access keys: %w", err)
+	}
+	defer rows.Close()
+	var out []keyRow
+	for rows.Next() {
+		k, err := scanKey(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list access keys: %w", err)
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+func insertKey(ctx context.Context, tx *store.Tx, k keyRow) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO iam_access_keys (id, user_id, secret, status, created_at) VALUES (?, ?, ?, ?, ?)`,
+		k.id, k.userID, k.secret, k.status, k.created.UnixNano())
+	if err != nil {
+		return fmt.Errorf("insert access key: %w", err)
+	}
+	return nil
+}
+
+func setKeyStatus(ctx context.Context, tx *store.Tx, id, status string) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE iam_access_keys SET status = ? WHERE id = ?`, status, id); err != nil {
+		return fmt.Errorf("update access key: %w", err)
+	}
+	return nil
+}
+
+func deleteKey(ctx context.Context, tx *store.Tx, id string) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM iam_access_keys WHERE id = ?`, id); err != nil {
+		return fmt.Errorf("delete access key: %w", err)
+	}
+	return nil
+}
+
+// keyUse is a pending last-use record.
+type keyUse struct {
+	at              time.Time
+	service, region string
+}
+
+// saveKeyUses records last uses, never moving a key's last use backwards.
+func saveKeyUses(ctx context.Context, tx *store.Tx, uses map[string]keyUse) error {
+	for id, u := range uses {
+		_, err := tx.ExecContext(ctx, `UPDATE iam_access_keys
+			SET last_used_at = ?, last_used_service = ?, last_used_region = ?
+			WHERE id = ? AND last_used_at < ?`,
+			u.at.UnixNano(), u.service, u.region, id, u.at.UnixNano())
+		if err != nil {
+			return fmt.Errorf("record access key use: %w", err)
+		}
+	}
+	return nil
+}
+
+// accountCreated returns when the account was set up, creating the record
+// (as now) the first time.
+func accountCreated(ctx context.Context, tx *store.Tx, now time.Time) (time.Time, error) {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO iam_account (id, created_at) VALUES (1, ?) ON CONFLICT(id) DO NOTHING`, now.UnixNano()); err != nil {
+		return time.Time{}, fmt.Errorf("record account: %w", err)
+	}
+	var ns int64
+	if err := tx.QueryRowContext(ctx, `SELECT created_at FROM iam_account WHERE id = 1`).Scan(&ns); err != nil {
+		return time.Time{}, fmt.Errorf("read account: %w", err)
+	}
+	return time.Unix(0, ns).UTC(), nil
+}
+
+// readAccountCreated returns when the account was set up, or ok=false.
+func readAccountCreated(ctx context.Context, q querier) (time.Time, bool, error) {
+	var ns int64
+	err := q.QueryRowContext(ctx, `SELECT created_at FROM iam_account WHERE id = 1`).Scan(&ns)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, false, nil
+	}
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("read account: %w", err)
+	}
+	return time.Unix(0, ns).UTC(), true, nil
+}
