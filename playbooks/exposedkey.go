@@ -171,9 +171,11 @@ func installExposedKey(ctx context.Context, env *services.Env) error {
 	return nil
 }
 
-func registerExposedKey(fns *lambda.Service) {
-	fns.RegisterBuiltin(summarizeFunction, summarizeUserActivity)
-	fns.RegisterBuiltin(formatFunction, formatExposedKeyNotification)
+func registerExposedKey(fns *lambda.Service) error {
+	return errors.Join(
+		fns.RegisterBuiltin(summarizeFunction, summarizeUserActivity),
+		fns.RegisterBuiltin(formatFunction, formatExposedKeyNotification),
+	)
 }
 
 // oneLine keeps a value from breaking the layout of a plain-text message.

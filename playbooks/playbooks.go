@@ -18,7 +18,7 @@ type Playbook struct {
 	// Register adds the playbook's built-in functions. Every playbook's
 	// functions are registered at start, installed or not, so that
 	// executions begun before a restart can finish.
-	Register func(fns *lambda.Service)
+	Register func(fns *lambda.Service) error
 	// Install creates the playbook's resources; running it again changes nothing.
 	Install func(ctx context.Context, env *services.Env) error
 }

@@ -52,7 +52,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	for _, p := range playbooks.All() {
-		p.Register(a.Lambda())
+		if err := p.Register(a.Lambda()); err != nil {
+			return fmt.Errorf("register functions of playbook %s: %w", p.Name, err)
+		}
 	}
 	return a.Run(ctx, func(ctx context.Context, a *app.App) error {
 		for _, name := range pbs {

@@ -97,7 +97,9 @@ func (a *App) build() error {
 		if err != nil {
 			return fmt.Errorf("--function %q: %w", f, err)
 		}
-		a.lambda.RegisterCommand(name, argv)
+		if err := a.lambda.RegisterCommand(name, argv); err != nil {
+			return fmt.Errorf("--function %q: %w", f, err)
+		}
 	}
 	a.svcs = []services.Service{iamSvc, sts.New(env), trail, events.New(env), states.New(env), sns.New(env), a.lambda}
 	for _, svc := range a.svcs {

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/vigilsec/vigil/internal/awsproto"
@@ -70,6 +71,12 @@ func (s *Server) Register(svc services.Service) {
 	s.byName[spec.Name] = svc
 	if spec.TargetPrefix != "" {
 		s.byTarget[spec.TargetPrefix] = svc
+		// Smithy-built SDKs (aws-sdk-go-v2) send the service shape's name
+		// alone, CloudTrail_20131101 where botocore sends
+		// com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.
+		if i := strings.LastIndexByte(spec.TargetPrefix, '.'); i >= 0 {
+			s.byTarget[spec.TargetPrefix[i+1:]] = svc
+		}
 	}
 	for _, a := range spec.Anonymous {
 		s.anonymous[a] = svc
