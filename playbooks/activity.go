@@ -56,7 +56,7 @@ func summarizeUserActivity(ctx context.Context, env *services.Env, event json.Ra
 	for page := 0; page < maxLookupPages; page++ {
 		req := map[string]any{
 			"LookupAttributes": []map[string]string{{"AttributeKey": "Username", "AttributeValue": in.UserName}},
-			"StartTime":        sum.StartTime.Unix(), "EndTime": end.Unix(), "MaxResults": 50,
+			"StartTime":        epoch(sum.StartTime), "EndTime": epoch(end), "MaxResults": 50,
 		}
 		if token != "" {
 			req["NextToken"] = token
@@ -94,6 +94,10 @@ func summarizeUserActivity(ctx context.Context, env *services.Env, event json.Ra
 	sum.EventNames, sum.ResourceNames, sum.ResourceTypes = top(names), top(resNames), top(resTypes)
 	return json.Marshal(sum)
 }
+
+// epoch renders t as the JSON protocols' fractional epoch seconds; whole
+// seconds would drop the calls of the current second.
+func epoch(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
 
 // top returns the topN most frequent entries, most frequent first, ties by name.
 func top(m map[string]int) []Count {
