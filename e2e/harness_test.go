@@ -5,6 +5,7 @@ package e2e
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -198,3 +199,6 @@ func eventually(t *testing.T, within time.Duration, f func() error) {
 	}
 	t.Fatalf("condition not met within %s: %v", within, err)
 }
+
+// errNotYet is what an eventually condition returns while it waits.
+var errNotYet = errors.New("not yet")
