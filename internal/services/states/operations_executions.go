@@ -1,0 +1,421 @@
+package states
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vigilsec/vigil/asl"
+	"github.com/vigilsec/vigil/internal/awsproto"
+	"github.com/vigilsec/vigil/internal/store"
+)
+
+var executionStatuses = []string{"RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
+
+func epoch(ns int64) awsproto.EpochTime { return awsproto.EpochTime(time.Unix(0, ns).UTC()) }
+
+func (s *Service) executionARN(machineName, name string) string {
+	return fmt.Sprintf("arn:aws:states:%s:%s:execution:%s:%s", s.env.Region, s.env.AccountID, machineName, name)
+}
+
+// started carries an idempotent StartExecution's original answer out of
+// its transaction.
+type started struct{ out *StartExecutionOutput }
+
+func (e *started) Error() string { return "execution already running" }
+
+func (s *Service) startExecution(ctx context.Context, call *awsproto.Call) (any, error) {
+	var in startExecutionInput
+	if err := call.Decode(&in); err != nil {
+		return nil, err
+	}
+	var c checker
+	if c.required("stateMachineArn", in.StateMachineArn) {
+		c.length("stateMachineArn", in.StateMachineArn, 1, maxArnLen, false)
+	}
+	c.length("name", in.Name, 1, maxNameLen, false)
+	c.length("traceHeader", in.TraceHeader, 0, 256, false)
+	if in.Input != nil && len(*in.Input) > maxPayloadBytes {
+		c.add("input", in.Input, true, fmt.Sprintf("Member must have length less than or equal to %d", maxPayloadBytes))
+	}
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	machineARN := *in.StateMachineArn
+	if err := checkMachineARN(machineARN); err != nil {
+		return nil, err
+	}
+	name := str(in.Name)
+	if in.Name == nil {
+		name = newUUID()
+	} else if err := checkName(name); err != nil {
+		return nil, err
+	}
+	input := "{}"
+	if in.Input != nil {
+		input = *in.Input
+	}
+	if _, err := decodeJSON([]byte(input)); err != nil {
+		return nil, errorf("InvalidExecutionInput", "Invalid State Machine Execution Input: '%v'", err)
+	}
+	machineName := machineARN[strings.LastIndexByte(machineARN, ':')+1:]
+	ex := &execution{ARN: s.executionARN(machineName, name), MachineARN: machineARN, Name: name, Input: input, Started: s.now()}
+	call.AddResource("AWS::StepFunctions::StateMachine", machineARN)
+	call.AddResource("AWS::StepFunctions::Execution", ex.ARN)
+	err := s.env.DB.Write(ctx, func(tx *store.Tx) error {
+		m, err := getMachine(ctx, tx, machineARN)
+		if err != nil {
+			return err
+		}
+		if m == nil {
+			return machineMissing(machineARN)
+		}
+		if m.Status == statusDeleting {
+			return errorf("StateMachineDeleting", "State machine is being deleted: '%s'", machineARN)
+		}
+		if err := s.checkExisting(ctx, tx, ex); err != nil {
+			return err
+		}
+		ex.DefHash, ex.RoleARN = m.DefHash, m.RoleARN
+		return s.begin(ctx, tx, ex, m)
+	})
+	var again *started
+	if errors.As(err, &again) {
+		return again.out, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &StartExecutionOutput{ExecutionArn: ex.ARN, StartDate: awsproto.EpochTime(ex.Started)}, nil
+}
+
+// checkExisting makes StartExecution idempotent the way AWS does: the same
+// name and input as a running execution answer with that execution.
+func (s *Service) checkExisting(ctx context.Context, tx *store.Tx, ex *execution) error {
+	old, err := getExecution(ctx, tx, ex.ARN, false)
+	if err != nil || old == nil {
+		return err
+	}
+	if old.Status == asl.StatusRunning && old.Input == ex.Input {
+		return &started{&StartExecutionOutput{ExecutionArn: old.ARN, StartDate: awsproto.EpochTime(old.Started)}}
+	}
+	return errorf("ExecutionAlreadyExists", "Execution Already Exists: '%s'", ex.ARN)
+}
+
+// begin starts the interpreter and commits the execution's first step.
+func (s *Service) begin(ctx context.Context, tx *store.Tx, ex *execution, m *machine) error {
+	parsed, err := s.machineFor(ctx, tx, m.DefHash)
+	if err != nil {
+		return err
+	}
+	var seed [8]byte
+	rand.Read(seed[:])
+	actx := asl.Context{
+		ExecutionArn: ex.ARN, ExecutionName: ex.Name, StateMachineArn: m.ARN, StateMachineName: m.Name,
+		RoleArn: m.RoleARN, StartTime: ex.Started, Region: s.env.Region, Seed: binary.LittleEndian.Uint64(seed[:]) | 1,
+	}
+	run, events, actions, err := asl.Start(parsed, actx, json.RawMessage(ex.Input), ex.Started)
+	if err != nil {
+		return errorf("InvalidExecutionInput", "Invalid State Machine Execution Input: '%v'", err)
+	}
+	ex.Run = []byte("{}")
+	if err := insertExecution(ctx, tx, ex); err != nil {
+		return err
+	}
+	return s.commit(ctx, tx, ex, step{run: run, events: events, actions: actions})
+}
+
+// executionFromInput validates a call's executionArn and loads it.
+func (s *Service) executionFromInput(ctx context.Context, call *awsproto.Call, arn *string) (*execution, error) {
+	var c checker
+	if c.required("executionArn", arn) {
+		c.length("executionArn", arn, 1, maxArnLen, false)
+	}
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	if err := checkExecutionARN(*arn); err != nil {
+		return nil, err
+	}
+	call.AddResource("AWS::StepFunctions::Execution", *arn)
+	ex, err := getExecution(ctx, s.env.DB.Read(), *arn, false)
+	if err != nil {
+		return nil, err
+	}
+	if ex == nil {
+		return nil, executionMissing(*arn)
+	}
+	return ex, nil
+}
+
+func (s *Service) describeExecution(ctx context.Context, call *awsproto.Call) (any, error) {
+	var in arnInput
+	if err := call.Decode(&in); err != nil {
+		return nil, err
+	}
+	ex, err := s.executionFromInput(ctx, call, in.ExecutionArn)
+	if err != nil {
+		return nil, err
+	}
+	out := &DescribeExecutionOutput{
+		ExecutionArn: ex.ARN, StateMachineArn: ex.MachineARN, Name: ex.Name, Status: ex.Status,
+		StartDate: awsproto.EpochTime(ex.Started), Input: ex.Input, InputDetails: DataDetails{Included: true},
+		RedriveStatus: "NOT_REDRIVABLE",
+	}
+	if ex.Stopped.Valid {
+		t := epoch(ex.Stopped.Int64)
+		out.StopDate = &t
+	}
+	if ex.Status == asl.StatusSucceeded {
+		o := ex.Output.String
+		out.Output, out.OutputDetails = &o, &DataDetails{Included: true}
+	}
+	if ex.Error.Valid {
+		out.Error = &ex.Error.String
+	}
+	if ex.Cause.Valid {
+		out.Cause = &ex.Cause.String
+	}
+	return out, nil
+}
+
+func (s *Service) describeStateMachineForExecution(ctx context.Context, call *awsproto.Call) (any, error) {
+	var in arnInput
+	if err := call.Decode(&in); err != nil {
+		return nil, err
+	}
+	ex, err := s.executionFromInput(ctx, call, in.ExecutionArn)
+	if err != nil {
+		return nil, err
+	}
+	def, err := getDefinition(ctx, s.env.DB.Read(), ex.DefHash)
+	if err != nil {
+		return nil, err
+	}
+	updated := ex.Started
+	if m, err := getMachine(ctx, s.env.DB.Read(), ex.MachineARN); err == nil && m != nil && m.DefHash == ex.DefHash {
+		updated = m.Created
+	}
+	return &DescribeStateMachineForExecutionOutput{
+		StateMachineArn: ex.MachineARN, Name: ex.MachineARN[strings.LastIndexByte(ex.MachineARN, ':')+1:],
+		Definition: def, RoleArn: ex.RoleARN, UpdateDate: awsproto.EpochTime(updated),
+		LoggingConfiguration: defaultLogging(), TracingConfiguration: &TracingConfiguration{},
+	}, nil
+}
+
+func (s *Service) listExecutions(ctx context.Context, call *awsproto.Call) (any, error) {
+	var in listInput
+	if err := call.Decode(&in); err != nil {
+		return nil, err
+	}
+	var c checker
+	c.length("stateMachineArn", in.StateMachineArn, 1, maxArnLen, false)
+	c.enum("statusFilter", in.StatusFilter, executionStatuses...)
+	c.pageSize("maxResults", in.MaxResults.Value, in.MaxResults.Set)
+	c.length("nextToken", in.NextToken, 1, 3096, false)
+	c.enum("redriveFilter", in.RedriveFilter, "REDRIVEN", "NOT_REDRIVEN")
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	if in.MapRunArn != nil {
+		return nil, awsproto.Validation("Vigil does not support Distributed Map runs (mapRunArn).")
+	}
+	if in.StateMachineArn == nil {
+		return nil, awsproto.Validation("Must provide a StateMachine ARN or MapRun ARN")
+	}
+	if _, err := s.machineFromInput(ctx, call); err != nil {
+		return nil, err
+	}
+	return s.pageExecutions(ctx, *in.StateMachineArn, in)
+}
+
+func (s *Service) pageExecutions(ctx context.Context, machineARN string, in listInput) (*ListExecutionsOutput, error) {
+	out := &ListExecutionsOutput{Executions: []ExecutionListItem{}}
+	if str(in.RedriveFilter) == "REDRIVEN" {
+		return out, nil // Vigil does not redrive
+	}
+	// Newest first; the token is the last (started, arn) returned.
+	afterStarted, afterARN := int64(1<<63-1), ""
+	if in.NextToken != nil {
+		pos, err := decodeToken(*in.NextToken)
+		ns, arn, ok := strings.Cut(pos, "|")
+		n, perr := strconv.ParseInt(ns, 10, 64)
+		if err != nil || !ok || perr != nil {
+			return nil, errorf("InvalidToken", "Invalid Token: '%s'", *in.NextToken)
+		}
+		afterStarted, afterARN = n, arn
+	}
+	q := `SELECT arn, machine_arn, name, status, started, stopped FROM states_executions
+		WHERE machine_arn = ? AND (started < ? OR (started = ? AND arn < ?))`
+	args := []any{machineARN, afterStarted, afterStarted, afterARN}
+	if in.NextToken == nil {
+		q = `SELECT arn, machine_arn, name, status, started, stopped FROM states_executions WHERE machine_arn = ?`
+		args = args[:1]
+	}
+	if in.StatusFilter != nil {
+		q += ` AND status = ?`
+		args = append(args, *in.StatusFilter)
+	}
+	limit := pageLimit(in.MaxResults)
+	q += ` ORDER BY started DESC, arn DESC LIMIT ?`
+	args = append(args, limit+1)
+	rows, err := s.env.DB.Read().QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list executions: %w", err)
+	}
+	defer rows.Close()
+	var lastStarted int64
+	for rows.Next() {
+		var it ExecutionListItem
+		var startedNS int64
+		var stopped *int64
+		if err := rows.Scan(&it.ExecutionArn, &it.StateMachineArn, &it.Name, &it.Status, &startedNS, &stopped); err != nil {
+			return nil, err
+		}
+		it.StartDate = epoch(startedNS)
+		if stopped != nil {
+			t := epoch(*stopped)
+			it.StopDate = &t
+		}
+		if len(out.Executions) < limit {
+			lastStarted = startedNS
+			out.Executions = append(out.Executions, it)
+		} else {
+			last := out.Executions[limit-1]
+			out.NextToken = encodeToken(fmt.Sprintf("%d|%s", lastStarted, last.ExecutionArn))
+		}
+	}
+	return out, rows.Err()
+}
+
+func (s *Service) stopExecution(ctx context.Context, call *awsproto.Call) (any, error) {
+	var in stopExecutionInput
+	if err := call.Decode(&in); err != nil {
+		return nil, err
+	}
+	var c checker
+	c.length("error", in.Error, 0, maxErrorLen, true)
+	c.length("cause", in.Cause, 0, maxCauseLen, true)
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	ex, err := s.executionFromInput(ctx, call, in.ExecutionArn)
+	if err != nil {
+		return nil, err
+	}
+	var stopped time.Time
+	err = s.env.DB.Write(ctx, func(tx *store.Tx) error {
+		ex, err := getExecution(ctx, tx, ex.ARN, true)
+		if err != nil {
+			return err
+		}
+		if ex.Status != asl.StatusRunning {
+			// Stopping a closed execution changes nothing.
+			stopped = time.Unix(0, ex.Stopped.Int64).UTC()
+			return nil
+		}
+		var run asl.Run
+		if err := json.Unmarshal(ex.Run, &run); err != nil {
+			return fmt.Errorf("decode run of %s: %w", ex.ARN, err)
+		}
+		stopped = s.now()
+		events := run.Stop(str(in.Error), str(in.Cause), stopped)
+		return s.commit(ctx, tx, ex, step{run: &run, events: events})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &StopExecutionOutput{StopDate: awsproto.EpochTime(stopped)}, nil
+}
+
+func (s *Service) getExecutionHistory(ctx context.Context, call *awsproto.Call) (any, error) {
+	var in historyInput
+	if err := call.Decode(&in); err != nil {
+		return nil, err
+	}
+	var c checker
+	c.pageSize("maxResults", in.MaxResults.Value, in.MaxResults.Set)
+	c.length("nextToken", in.NextToken, 1, 1024, false)
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	ex, err := s.executionFromInput(ctx, call, in.ExecutionArn)
+	if err != nil {
+		return nil, err
+	}
+	after := int64(0)
+	if in.ReverseOrder.Value {
+		after = 1<<63 - 1
+	}
+	if in.NextToken != nil {
+		pos, err := decodeToken(*in.NextToken)
+		n, perr := strconv.ParseInt(pos, 10, 64)
+		if err != nil || perr != nil {
+			return nil, errorf("InvalidToken", "Invalid Token: '%s'", *in.NextToken)
+		}
+		after = n
+	}
+	q := `SELECT id, body FROM states_events WHERE execution = ? AND id > ? ORDER BY id LIMIT ?`
+	if in.ReverseOrder.Value {
+		q = `SELECT id, body FROM states_events WHERE execution = ? AND id < ? ORDER BY id DESC LIMIT ?`
+	}
+	limit := pageLimit(in.MaxResults)
+	rows, err := s.env.DB.Read().QueryContext(ctx, q, ex.ARN, after, limit+1)
+	if err != nil {
+		return nil, fmt.Errorf("read history: %w", err)
+	}
+	defer rows.Close()
+	withData := !in.IncludeExecutionData.Set || in.IncludeExecutionData.Value
+	out := &GetExecutionHistoryOutput{Events: []json.RawMessage{}}
+	var lastID int64
+	for rows.Next() {
+		var id int64
+		var body []byte
+		if err := rows.Scan(&id, &body); err != nil {
+			return nil, err
+		}
+		if len(out.Events) == limit {
+			out.NextToken = encodeToken(strconv.FormatInt(lastID, 10))
+			break
+		}
+		if !withData {
+			body = withoutData(body)
+		}
+		lastID = id
+		out.Events = append(out.Events, body)
+	}
+	return out, rows.Err()
+}
+
+// withoutData drops execution data (inputs, outputs, parameters) from an
+// event's details, for includeExecutionData=false.
+func withoutData(body []byte) []byte {
+	var ev map[string]json.RawMessage
+	if err := json.Unmarshal(body, &ev); err != nil {
+		return body
+	}
+	for k, v := range ev {
+		if !strings.HasSuffix(k, "EventDetails") {
+			continue
+		}
+		var d map[string]json.RawMessage
+		if json.Unmarshal(v, &d) != nil {
+			continue
+		}
+		for _, f := range []string{"input", "output", "parameters"} {
+			delete(d, f)
+		}
+		ev[k], _ = json.Marshal(d)
+	}
+	out, err := json.Marshal(ev)
+	if err != nil {
+		return body
+	}
+	return out
+}

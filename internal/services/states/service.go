@@ -1,0 +1,98 @@
+// Package states serves AWS Step Functions: state machines and their
+// durable executions. The Amazon States Language itself is package asl;
+// this package stores machines and executions, turns the interpreter's
+// actions into durable jobs, and calls Task resources through the
+// front door's dispatch.
+package states
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/vigilsec/vigil/asl"
+	"github.com/vigilsec/vigil/internal/awsproto"
+	"github.com/vigilsec/vigil/internal/services"
+)
+
+var spec = &awsproto.Spec{
+	Name:         "states",
+	Protocol:     awsproto.JSON10,
+	TargetPrefix: "AWSStepFunctions",
+	EventSource:  "states.amazonaws.com",
+}
+
+const (
+	statusActive   = "ACTIVE"
+	statusDeleting = "DELETING"
+	typeStandard   = "STANDARD"
+	typeExpress    = "EXPRESS"
+)
+
+// Service is the Step Functions service.
+type Service struct {
+	env *services.Env
+	now func() time.Time
+
+	mu     sync.Mutex
+	parsed map[string]*asl.Machine // by definition hash
+}
+
+// New returns the Step Functions service and registers its job handlers.
+func New(env *services.Env) *Service {
+	s := &Service{env: env, now: func() time.Time { return time.Now().UTC() }, parsed: map[string]*asl.Machine{}}
+	if env.Runner != nil {
+		env.Runner.Handle(jobTask, s.handleTask, taskPolicy)
+		env.Runner.Handle(jobTimer, s.handleTimer, taskPolicy)
+		env.Runner.Handle(jobDeadline, s.handleDeadline, taskPolicy)
+	}
+	return s
+}
+
+// Start creates the service's tables.
+func (s *Service) Start(ctx context.Context) error {
+	return s.env.DB.Migrate(ctx, "states", schema)
+}
+
+// Spec describes how the service is reached.
+func (s *Service) Spec() *awsproto.Spec { return spec }
+
+// Handle runs one operation.
+func (s *Service) Handle(ctx context.Context, call *awsproto.Call) (any, error) {
+	switch call.Action {
+	case "CreateStateMachine":
+		return s.createStateMachine(ctx, call)
+	case "DescribeStateMachine":
+		return s.describeStateMachine(ctx, call)
+	case "ListStateMachines":
+		return s.listStateMachines(ctx, call)
+	case "DeleteStateMachine":
+		return s.deleteStateMachine(ctx, call)
+	case "StartExecution":
+		return s.startExecution(ctx, call)
+	case "DescribeExecution":
+		return s.describeExecution(ctx, call)
+	case "ListExecutions":
+		return s.listExecutions(ctx, call)
+	case "StopExecution":
+		return s.stopExecution(ctx, call)
+	case "GetExecutionHistory":
+		return s.getExecutionHistory(ctx, call)
+	case "DescribeStateMachineForExecution":
+		return s.describeStateMachineForExecution(ctx, call)
+	case "ValidateStateMachineDefinition":
+		return s.validateDefinition(ctx, call)
+	case "SendTaskSuccess", "SendTaskFailure":
+		return s.sendTaskResult(ctx, call)
+	case "SendTaskHeartbeat":
+		return s.sendTaskHeartbeat(ctx, call)
+	case "ListTagsForResource":
+		return s.listTags(ctx, call)
+	case "TagResource":
+		return s.tagResource(ctx, call)
+	case "UntagResource":
+		return s.untagResource(ctx, call)
+	}
+	return nil, awsproto.Errorf(http.StatusBadRequest, "UnknownOperationException", "Vigil does not implement the Step Functions operation %s.", call.Action)
+}
