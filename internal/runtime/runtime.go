@@ -144,7 +144,7 @@ func (r *Runner) run(ctx context.Context, j store.Job) {
 		r.db.Bury(ctx, j.ID, errors.New("no handler for kind "+j.Kind))
 		return
 	}
-	err := reg.handle(ctx, j)
+	err := r.handleLeased(ctx, reg.handle, j)
 	if ctx.Err() != nil {
 		return // shutting down: the lease will be released at next start
 	}
@@ -153,7 +153,38 @@ func (r *Runner) run(ctx context.Context, j store.Job) {
 	}
 }
 
+// handleLeased runs a handler, renewing the job's lease while it works so
+// that a long task is not claimed a second time.
+func (r *Runner) handleLeased(ctx context.Context, h Handler, j store.Job) error {
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		t := time.NewTicker(r.lease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := r.db.Extend(ctx, j.ID, r.lease); err != nil && ctx.Err() == nil {
+					r.log.Warn("renew job lease", "kind", j.Kind, "job", j.ID, "err", err)
+				}
+			}
+		}
+	}()
+	return h(ctx, j)
+}
+
 func (r *Runner) settle(ctx context.Context, j store.Job, p Policy, err error) error {
+	if r.db.FinishedInTx(j.ID) {
+		// The handler ended the job in its own commit; nothing is left to settle.
+		if err != nil {
+			r.log.Warn("job finished, then failed", "kind", j.Kind, "job", j.ID, "err", err)
+		}
+		return nil
+	}
 	if err == nil {
 		return r.db.Finish(ctx, j.ID)
 	}

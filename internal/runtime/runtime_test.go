@@ -147,3 +147,53 @@ func eventuallyCount(t *testing.T, db *store.DB, query string, want int) {
 	}
 	t.Fatalf("%s = %d, want %d", query, n, want)
 }
+
+func TestLongJobKeepsItsLease(t *testing.T) {
+	db := openDB(t, t.TempDir())
+	defer db.Close()
+	r := New(db, quiet(), 2)
+	r.lease = 150 * time.Millisecond
+	var runs atomic.Int32
+	done := make(chan struct{})
+	r.Handle("slow", func(ctx context.Context, j store.Job) error {
+		if runs.Add(1) == 1 {
+			time.Sleep(800 * time.Millisecond) // several leases long
+			close(done)
+		}
+		return nil
+	}, DefaultPolicy)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go r.Run(ctx)
+	enqueue(t, db, "slow", "", time.Time{})
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("slow job did not finish")
+	}
+	eventuallyCount(t, db, `SELECT COUNT(*) FROM jobs`, 0)
+	if n := runs.Load(); n != 1 {
+		t.Errorf("slow job ran %d times, want 1: its lease lapsed while it worked", n)
+	}
+}
+
+func TestJobFinishedByItsHandlerIsNotWrittenAgain(t *testing.T) {
+	db := openDB(t, t.TempDir())
+	defer db.Close()
+	r := New(db, quiet(), 1)
+	ran := make(chan struct{})
+	r.Handle("self", func(ctx context.Context, j store.Job) error {
+		defer close(ran)
+		return db.Write(ctx, func(tx *store.Tx) error { return tx.Finish(ctx, j.ID) })
+	}, DefaultPolicy)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go r.Run(ctx)
+	enqueue(t, db, "self", "", time.Time{})
+	<-ran
+	eventuallyCount(t, db, `SELECT COUNT(*) FROM jobs`, 0)
+	time.Sleep(50 * time.Millisecond)
+	if db.FinishedInTx(1) {
+		t.Error("the runner left the finished mark behind instead of consuming it")
+	}
+}

@@ -65,7 +65,23 @@ func (tx *Tx) Finish(ctx context.Context, id int64) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM jobs WHERE id = ?`, id); err != nil {
 		return fmt.Errorf("finish job %d: %w", id, err)
 	}
+	tx.finished = append(tx.finished, id)
 	return nil
+}
+
+// FinishedInTx reports, once, whether a committed transaction finished job
+// id, so that the runner need not spend a write on deleting it again.
+func (db *DB) FinishedInTx(id int64) bool {
+	_, ok := db.finished.LoadAndDelete(id)
+	return ok
+}
+
+// Extend renews a job's lease while its handler is still working.
+func (db *DB) Extend(ctx context.Context, id int64, lease time.Duration) error {
+	return db.Write(ctx, func(tx *Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE jobs SET lease_until = ? WHERE id = ?`, time.Now().Add(lease).UnixNano(), id)
+		return err
+	})
 }
 
 // Claim leases up to n due jobs of the given kinds for lease.

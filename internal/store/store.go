@@ -37,6 +37,8 @@ type DB struct {
 
 	mu      sync.Mutex
 	waiters []chan struct{} // woken after a commit that enqueued work
+
+	finished sync.Map // job id -> struct{}: jobs whose handlers finished them in their own commit
 }
 
 // Open opens (creating if needed) the database in dir.
@@ -77,6 +79,7 @@ func (db *DB) Close() error {
 type Tx struct {
 	*sql.Tx
 	enqueued bool
+	finished []int64
 }
 
 // Write runs fn in a write transaction and commits it if fn returns nil.
@@ -93,6 +96,9 @@ func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	for _, id := range tx.finished {
+		db.finished.Store(id, struct{}{})
 	}
 	if tx.enqueued {
 		db.wake()
