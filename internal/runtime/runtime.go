@@ -144,11 +144,13 @@ func (r *Runner) run(ctx context.Context, j store.Job) {
 		r.db.Bury(ctx, j.ID, errors.New("no handler for kind "+j.Kind))
 		return
 	}
+	r.db.Running(j.ID)
 	err := r.handleLeased(ctx, reg.handle, j)
+	finished := r.db.Done(j.ID)
 	if ctx.Err() != nil {
 		return // shutting down: the lease will be released at next start
 	}
-	if err := r.settle(ctx, j, reg.policy, err); err != nil {
+	if err := r.settle(ctx, j, reg.policy, finished, err); err != nil {
 		r.log.Error("settle job", "kind", j.Kind, "job", j.ID, "err", err)
 	}
 }
@@ -177,8 +179,8 @@ func (r *Runner) handleLeased(ctx context.Context, h Handler, j store.Job) error
 	return h(ctx, j)
 }
 
-func (r *Runner) settle(ctx context.Context, j store.Job, p Policy, err error) error {
-	if r.db.FinishedInTx(j.ID) {
+func (r *Runner) settle(ctx context.Context, j store.Job, p Policy, finished bool, err error) error {
+	if finished {
 		// The handler ended the job in its own commit; nothing is left to settle.
 		if err != nil {
 			r.log.Warn("job finished, then failed", "kind", j.Kind, "job", j.ID, "err", err)

@@ -5,12 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 )
 
 var queueSchema = []string{
 	`CREATE TABLE jobs (
-		id          INTEGER PRIMARY KEY,
+		id          INTEGER PRIMARY KEY AUTOINCREMENT, -- ids are never reused: the runner tracks jobs by id
 		kind        TEXT    NOT NULL,
 		payload     BLOB    NOT NULL,
 		due_at      INTEGER NOT NULL, -- unix nanoseconds
@@ -69,11 +70,18 @@ func (tx *Tx) Finish(ctx context.Context, id int64) error {
 	return nil
 }
 
-// FinishedInTx reports, once, whether a committed transaction finished job
-// id, so that the runner need not spend a write on deleting it again.
-func (db *DB) FinishedInTx(id int64) bool {
-	_, ok := db.finished.LoadAndDelete(id)
-	return ok
+// Running marks a claimed job as being worked on, so that Done can tell
+// whether the handler's own commit finished it.
+func (db *DB) Running(id int64) {
+	db.running.Store(id, new(atomic.Bool))
+}
+
+// Done ends the mark Running set and reports whether a committed
+// transaction finished the job meanwhile, in which case the runner need
+// not spend a write on deleting it again.
+func (db *DB) Done(id int64) (finished bool) {
+	done, ok := db.running.LoadAndDelete(id)
+	return ok && done.(*atomic.Bool).Load()
 }
 
 // Extend renews a job's lease while its handler is still working.

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -38,7 +39,7 @@ type DB struct {
 	mu      sync.Mutex
 	waiters []chan struct{} // woken after a commit that enqueued work
 
-	finished sync.Map // job id -> struct{}: jobs whose handlers finished them in their own commit
+	running sync.Map // job id -> *atomic.Bool: claimed jobs a handler is working on; true once a commit finished it
 }
 
 // Open opens (creating if needed) the database in dir.
@@ -98,7 +99,9 @@ func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	for _, id := range tx.finished {
-		db.finished.Store(id, struct{}{})
+		if done, ok := db.running.Load(id); ok {
+			done.(*atomic.Bool).Store(true)
+		}
 	}
 	if tx.enqueued {
 		db.wake()
