@@ -116,12 +116,12 @@ func TestSignatureRejections(t *testing.T) {
 	wantRawStatus(t, r, 400, "InvalidSignatureException")
 
 	r = newReq(body)
-	wantRawStatus(t, r, 400, "MissingAuthenticationToken")
+	wantRawStatus(t, r, 400, "MissingAuthenticationTokenException")
 
 	r = newReq(body)
 	r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+root.AccessKeyID+"/20260101/us-east-1/states/aws4_request")
 	r.Header.Set("X-Amz-Date", time.Now().UTC().Format("20060102T150405Z"))
-	wantRawStatus(t, r, 400, "IncompleteSignature")
+	wantRawStatus(t, r, 400, "IncompleteSignatureException")
 
 	// Query protocol: a form body changed after signing.
 	form := "Action=ListUsers&Version=2010-05-08"
