@@ -9,26 +9,26 @@ import (
 type op uint8
 
 const (
-	opString        op = iota // exact string
-	opNumber                  // exact number (numerically, else by its literal)
-	opLiteral                 // true, false or null
-	opIP                      // a single IP address, written as an exact string
-	opPrefix                  // starts with
-	opPrefixFold              // starts with, ignoring case
-	opSuffix                  // ends with
-	opSuffixFold              // ends with, ignoring case
-	opEqualsFold              // equals, ignoring case
-	opWildcard                // wildcard match
-	opNumeric                 // numeric range
-	opCIDR                    // IP address within a CIDR block
-	opExists                  // exists: true
-	opAbsent                  // exists: false
-	opNotStrings              // anything-but a set of strings
-	opNotNumbers              // anything-but a set of numbers
-	opNotPrefix               // anything-but prefixes
-	opNotSuffix               // anything-but suffixes
-	opNotFold                 // anything-but strings, ignoring case
-	opNotWildcard             // anything-but wildcards
+	opString      op = iota // exact string
+	opNumber                // exact number (numerically, else by its literal)
+	opLiteral               // true, false or null
+	opIP                    // a single IP address, written as an exact string
+	opPrefix                // starts with
+	opPrefixFold            // starts with, ignoring case
+	opSuffix                // ends with
+	opSuffixFold            // ends with, ignoring case
+	opEqualsFold            // equals, ignoring case
+	opWildcard              // wildcard match
+	opNumeric               // numeric range
+	opCIDR                  // IP address within a CIDR block
+	opExists                // exists: true
+	opAbsent                // exists: false
+	opNotStrings            // anything-but a set of strings
+	opNotNumbers            // anything-but a set of numbers
+	opNotPrefix             // anything-but prefixes
+	opNotSuffix             // anything-but suffixes
+	opNotFold               // anything-but strings, ignoring case
+	opNotWildcard           // anything-but wildcards
 )
 
 // cond is one element of a field's list of acceptable values. A field
@@ -39,10 +39,10 @@ type cond struct {
 	strs  []string // operands of anything-but string sets
 	num   float64  // opNumber, when numOK
 	numOK bool
-	nums  []float64  // opNotNumbers
-	rng   numRange   // opNumeric
-	ip    ipRange    // opIP, opCIDR
-	wild  []wildcard // opWildcard (one), opNotWildcard (several)
+	nums  []float64    // opNotNumbers
+	rng   numRange     // opNumeric
+	ip    ipRange      // opIP, opCIDR
+	wild  []wildcard   // opWildcard (one), opNotWildcard (several)
 	fold  [][]foldChar // case-insensitive operands, one per string operand
 }
 

@@ -15,6 +15,7 @@ type leaf struct {
 	trail []arrayStep // the array elements enclosing the value, outermost first
 
 	pid              int32 // path id, in the machine's flattening
+	vid              int32 // interned id of a string value; -1 none, -2 not yet looked up
 	trailLo, trailHi int32 // trail's place in the scratch store while flattening
 }
 
@@ -178,10 +179,10 @@ func ruleHolds(r *rule, vals [][]*leaf) bool {
 	if len(r.fields) > 64 {
 		return ruleHoldsSlow(r, vals)
 	}
-	var need uint64
-	var cands []*leaf
-	var bits []uint64
-	arrays := false
+	// First pass: every field must be satisfiable at all. Fields that can
+	// use a value outside any array are settled, since such a value is
+	// consistent with every other choice.
+	arrayOnly := 0
 	for i := range r.fields {
 		f := &r.fields[i]
 		if len(vals[i]) == 0 {
@@ -190,24 +191,80 @@ func ruleHolds(r *rule, vals [][]*leaf) bool {
 			}
 			continue
 		}
-		found := false
+		found, free := false, false
 		for _, l := range vals[i] {
 			if fieldAccepts(f, l) {
 				found = true
-				cands = append(cands, l)
-				bits = append(bits, 1<<uint(i))
-				arrays = arrays || len(l.trail) > 0
+				if len(l.trail) == 0 {
+					free = true
+					break
+				}
 			}
 		}
 		if !found {
 			return false
 		}
-		need |= 1 << uint(i)
+		if !free {
+			arrayOnly++
+		}
 	}
-	if !arrays || need == 0 {
+	if arrayOnly <= 1 {
 		return true
 	}
+	// Second pass: choose consistently among the fields confined to arrays.
+	var need uint64
+	var cands []*leaf
+	var bits []uint64
+	var groups [][]*leaf
+	space := 1
+	for i := range r.fields {
+		f := &r.fields[i]
+		var group []*leaf
+		free := false
+		for _, l := range vals[i] {
+			if fieldAccepts(f, l) {
+				if len(l.trail) == 0 {
+					free = true
+					break
+				}
+				group = append(group, l)
+			}
+		}
+		if free || len(group) == 0 {
+			continue
+		}
+		need |= 1 << uint(i)
+		for _, l := range group {
+			cands = append(cands, l)
+			bits = append(bits, 1<<uint(i))
+		}
+		groups = append(groups, group)
+		space = min(space*len(group), 1<<20)
+	}
+	if space <= 4096 {
+		return chooseConsistent(groups, nil)
+	}
 	return consistentCover(cands, bits, need)
+}
+
+// chooseConsistent tries every choice of one value per group.
+func chooseConsistent(groups [][]*leaf, chosen []*leaf) bool {
+	if len(groups) == 0 {
+		return true
+	}
+	for _, l := range groups[0] {
+		ok := true
+		for _, c := range chosen {
+			if !consistent(c.trail, l.trail) {
+				ok = false
+				break
+			}
+		}
+		if ok && chooseConsistent(groups[1:], append(chosen, l)) {
+			return true
+		}
+	}
+	return false
 }
 
 func hasAbsent(f *field) bool {

@@ -19,10 +19,14 @@ type scratch struct {
 	pathGen  []uint32 // per path: gen when the path has values
 	pathLo   []int32  // per path: first leaf index
 	pathHi   []int32  // per path: one past the last leaf index
+	pathArr  []uint32 // per path: gen when some value at the path is in an array
+	vals     [][]*leaf
+	valBuf   []*leaf
 	seen     []uint32 // per pattern: gen when matched
 	matched  []int32
 	next     []*state
 	unescape []byte
+	values   map[string]int32 // the machine's interned exact operands
 }
 
 // reset prepares s for an event against a machine of the given size.
@@ -31,6 +35,7 @@ func (s *scratch) reset(states, paths, patterns int) {
 	if s.gen == 0 { // wrapped: stale stamps could collide
 		clear(s.visited)
 		clear(s.pathGen)
+		clear(s.pathArr)
 		clear(s.seen)
 		s.gen = 1
 	}
@@ -38,6 +43,7 @@ func (s *scratch) reset(states, paths, patterns int) {
 	s.pathGen = grow(s.pathGen, paths)
 	s.pathLo = grow(s.pathLo, paths)
 	s.pathHi = grow(s.pathHi, paths)
+	s.pathArr = grow(s.pathArr, paths)
 	s.seen = grow(s.seen, patterns)
 	s.leaves = s.leaves[:0]
 	s.trails = s.trails[:0]
@@ -87,10 +93,11 @@ func (m *machine) flatten(event []byte, sc *scratch) error {
 	}
 	for i := range leaves {
 		l := &leaves[i]
+		p := l.pid
 		if l.trailHi > l.trailLo {
 			l.trail = sc.trails[l.trailLo:l.trailHi]
+			sc.pathArr[p] = sc.gen
 		}
-		p := l.pid
 		if sc.pathGen[p] != sc.gen {
 			sc.pathGen[p] = sc.gen
 			sc.pathLo[p] = int32(i)
@@ -241,6 +248,6 @@ func (m *machine) readArray(s *scanner, sc *scratch, pi *pathInfo) error {
 func (sc *scratch) addLeaf(pid int32, k kind, text string) *leaf {
 	lo := int32(len(sc.trails))
 	sc.trails = append(sc.trails, sc.trail...)
-	sc.leaves = append(sc.leaves, leaf{pid: pid, kind: k, text: text, trailLo: lo, trailHi: int32(len(sc.trails))})
+	sc.leaves = append(sc.leaves, leaf{pid: pid, kind: k, text: text, trailLo: lo, trailHi: int32(len(sc.trails)), vid: -2})
 	return &sc.leaves[len(sc.leaves)-1]
 }

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"testing"
+	"time"
 )
 
 // FuzzMatch feeds arbitrary patterns and events to every entry point. None
@@ -25,6 +26,13 @@ func FuzzMatch(f *testing.F) {
 		f.Add([]byte(g.patternObject(0)), []byte(g.eventObject(0)))
 	}
 	f.Fuzz(func(t *testing.T, pattern, event []byte) {
+		start := time.Now()
+		defer func() {
+			// Hostile input must not make matching crawl.
+			if d := time.Since(start); d > 2*time.Second {
+				t.Fatalf("slow input (%v): pattern %q event %q", d, pattern, event)
+			}
+		}()
 		verr := Validate(pattern)
 		ok, err := Matches(pattern, event)
 		if (verr == nil) != (err == nil || !isPatternError(err)) {

@@ -10,7 +10,7 @@ import (
 // case-insensitive operands are hashed; the rest are checked one by one,
 // after a prefix or suffix prefilter where a wildcard has literal ends.
 type valueIndex struct {
-	exact   map[string][]*state
+	exact   map[int32][]*state // by interned value, see machine.values
 	lits    map[string][]*state
 	numEq   map[float64][]*state
 	numRaw  map[string][]*state
@@ -91,10 +91,18 @@ func appendASCIILower(dst []byte, s string) []byte {
 	return dst
 }
 
-func (x *valueIndex) add(c *cond, n *state) {
+func (x *valueIndex) add(c *cond, n *state, m *machine) {
 	switch c.op {
 	case opString:
-		addTo(&x.exact, c.str, n)
+		id, ok := m.values[c.str]
+		if !ok {
+			id = int32(len(m.values))
+			m.values[c.str] = id
+		}
+		if x.exact == nil {
+			x.exact = map[int32][]*state{}
+		}
+		x.exact[id] = append(x.exact[id], n)
 	case opLiteral:
 		addTo(&x.lits, c.str, n)
 	case opNumber:
@@ -153,6 +161,18 @@ func (x *valueIndex) collect(l *leaf, sc *scratch, out []*state) []*state {
 	out = append(out, x.any...)
 	switch l.kind {
 	case kindString:
+		if x.exact != nil {
+			// Intern the value once per event, not once per step.
+			if l.vid == -2 {
+				l.vid = -1
+				if id, ok := sc.values[l.text]; ok {
+					l.vid = id
+				}
+			}
+			if l.vid >= 0 {
+				out = append(out, x.exact[l.vid]...)
+			}
+		}
 		out = x.collectString(l.text, sc, out)
 	case kindNumber:
 		if l.numOK {
@@ -180,7 +200,6 @@ func (x *valueIndex) collect(l *leaf, sc *scratch, out []*state) []*state {
 }
 
 func (x *valueIndex) collectString(s string, sc *scratch, out []*state) []*state {
-	out = append(out, x.exact[s]...)
 	for _, n := range x.prefix.lens {
 		if n > len(s) {
 			break

@@ -25,9 +25,9 @@ type pathInfo struct {
 // all their fields up to and including inPath.
 type state struct {
 	id      int32
-	inPath  int32         // path id of the step into this state; -1 at the root
-	steps   []*step       // outgoing steps, one per path
-	matches []int32       // indexes of patterns a rule of which ends here
+	inPath  int32             // path id of the step into this state; -1 at the root
+	steps   []*step           // outgoing steps, one per path
+	matches []int32           // indexes of patterns a rule of which ends here
 	next    map[string]*state // by condition-set key, for sharing while building
 }
 
@@ -44,10 +44,11 @@ type machine struct {
 	pathNames []string
 	root      *state
 	states    []*state
+	values    map[string]int32 // exact string operands, interned
 }
 
 func newMachine() *machine {
-	m := &machine{paths: map[string]*pathInfo{}}
+	m := &machine{paths: map[string]*pathInfo{}, values: map[string]int32{}}
 	m.root = m.newState(-1)
 	return m
 }
@@ -146,7 +147,7 @@ func (m *machine) addStep(s *state, path int32, conds []cond) *state {
 			st.absent = append(st.absent, n)
 			continue
 		}
-		st.values.add(&conds[i], n)
+		st.values.add(&conds[i], n, m)
 	}
 	if s.next == nil {
 		s.next = map[string]*state{}

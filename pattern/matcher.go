@@ -97,6 +97,7 @@ func (m *Matcher) Match(event []byte) ([]string, error) {
 	defer m.mu.RUnlock()
 	mc := m.m
 	sc.reset(len(mc.states), len(mc.pathNames), len(m.ids))
+	sc.values = mc.values
 	if err := mc.flatten(event, sc); err != nil {
 		return nil, fmt.Errorf("event: %w", err)
 	}
@@ -111,7 +112,7 @@ func (m *Matcher) Match(event []byte) ([]string, error) {
 			continue
 		}
 		// The walk ignores array consistency; recheck when it matters.
-		if len(sc.trails) > 0 && !m.verify(idx, sc) {
+		if len(sc.trails) > 0 && m.usesArrays(idx, sc) && !m.verify(idx, sc) {
 			continue
 		}
 		ids = append(ids, id)
@@ -123,22 +124,37 @@ func (m *Matcher) Match(event []byte) ([]string, error) {
 	return ids, nil
 }
 
+// usesArrays reports whether pattern idx looks at any path whose values
+// in this event lie in arrays; only then can array consistency matter.
+func (m *Matcher) usesArrays(idx int32, sc *scratch) bool {
+	for _, pids := range m.pids[idx] {
+		for _, p := range pids {
+			if sc.pathArr[p] == sc.gen {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // verify evaluates pattern idx exactly against the event's values.
 func (m *Matcher) verify(idx int32, sc *scratch) bool {
 	c := m.pats[idx]
 	for i := range c.rules {
 		r := &c.rules[i]
 		pids := m.pids[idx][i]
-		vals := make([][]*leaf, len(r.fields))
-		for j, p := range pids {
-			if sc.pathGen[p] != sc.gen {
-				continue
+		sc.vals = sc.vals[:0]
+		sc.valBuf = sc.valBuf[:0]
+		for _, p := range pids {
+			start := len(sc.valBuf)
+			if sc.pathGen[p] == sc.gen {
+				for li := sc.pathLo[p]; li < sc.pathHi[p]; li++ {
+					sc.valBuf = append(sc.valBuf, &sc.leaves[li])
+				}
 			}
-			for li := sc.pathLo[p]; li < sc.pathHi[p]; li++ {
-				vals[j] = append(vals[j], &sc.leaves[li])
-			}
+			sc.vals = append(sc.vals, sc.valBuf[start:len(sc.valBuf):len(sc.valBuf)])
 		}
-		if ruleHolds(r, vals) {
+		if ruleHolds(r, sc.vals) {
 			return true
 		}
 	}

@@ -1,6 +1,7 @@
 package pattern
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -81,7 +82,6 @@ func wildcardComplexity(ws []wildcard, limit int) int {
 	// an operand's last is its end, which holds nothing.
 	const end, star = -2, -1
 	var tok []int
-	letters := map[int]bool{-3: true} // -3 stands for every byte no operand names
 	for _, w := range ws {
 		for i, seg := range w.segs {
 			if i > 0 {
@@ -89,7 +89,6 @@ func wildcardComplexity(ws []wildcard, limit int) int {
 			}
 			for j := 0; j < len(seg); j++ {
 				tok = append(tok, int(seg[j]))
-				letters[int(seg[j])] = true
 			}
 		}
 		tok = append(tok, end)
@@ -132,7 +131,7 @@ func wildcardComplexity(ws []wildcard, limit int) int {
 	queue := [][]int32{start}
 	best := 0
 	for len(queue) > 0 {
-		if len(seen) > 2000 {
+		if len(seen) > 1000 {
 			return limit
 		}
 		cur := queue[0]
@@ -147,7 +146,15 @@ func wildcardComplexity(ws []wildcard, limit int) int {
 		if best >= limit {
 			return limit
 		}
-		for b := range letters {
+		// Only bytes some position in the set names lead anywhere new;
+		// -3 stands for all the others.
+		letters := []int{-3}
+		for _, p := range cur {
+			if t := tok[p]; t >= 0 && !slices.Contains(letters, t) {
+				letters = append(letters, t)
+			}
+		}
+		for _, b := range letters {
 			var next []int32
 			for _, p := range cur {
 				switch t := tok[p]; {

@@ -107,14 +107,23 @@ func genEvent(r *rand.Rand, i int) string {
 // supports are used (exact values, prefix, equals-ignore-case, wildcard,
 // anything-but over strings, exists); otherwise every operator appears.
 func GenRules(n int, common bool, seed uint64) []string {
+	kinds := []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}
+	if common {
+		kinds = kinds[:8]
+	}
+	return GenRuleKinds(n, kinds, seed)
+}
+
+// WildcardRule is the kind of rule GenRuleKinds makes with a wildcard.
+const WildcardRule = 3
+
+// GenRuleKinds returns n rules drawn evenly from the given kinds (see
+// genRule).
+func GenRuleKinds(n int, kinds []int, seed uint64) []string {
 	r := rand.New(rand.NewPCG(seed, 2))
 	out := make([]string, n)
-	kinds := 16
-	if common {
-		kinds = 8
-	}
 	for i := range out {
-		out[i] = genRule(r, r.IntN(kinds))
+		out[i] = genRule(r, kinds[r.IntN(len(kinds))])
 	}
 	return out
 }
