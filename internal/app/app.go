@@ -101,7 +101,7 @@ func (a *App) build() error {
 			return fmt.Errorf("--function %q: %w", f, err)
 		}
 	}
-	a.svcs = []services.Service{iamSvc, sts.New(env), trail, events.New(env), states.New(env), sns.New(env), a.lambda}
+	a.svcs = []services.Service{iamSvc, sts.New(env, iamSvc), trail, events.New(env), states.New(env), sns.New(env), a.lambda}
 	for _, svc := range a.svcs {
 		a.srv.Register(svc)
 	}

@@ -20,6 +20,13 @@ type Principal struct {
 	AccessKeyID string            // the key that signed the request, if any
 	Tags        map[string]string // principal tags, for ABAC
 	InvokedBy   string            // set when a service acts on a principal's behalf, e.g. states.amazonaws.com
+
+	// Set for assumed-role sessions (Type AssumedRole), where ARN is the
+	// session's arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION and
+	// PrincipalID is ROLEID:SESSION.
+	RoleARN        string // the role's IAM ARN, arn:aws:iam::ACCOUNT:role/PATH/ROLE (aws:PrincipalArn)
+	SessionName    string // the RoleSessionName given to AssumeRole
+	SourceIdentity string // the SourceIdentity set on the session, if any (aws:SourceIdentity)
 }
 
 // IsRoot reports whether p is the account's root user.

@@ -35,6 +35,9 @@ func ErrorCode(e *Error, query bool) (code string, status int) {
 //   - awsJson services (DynamoDB, Kinesis, Cognito, ECS) answer 400 with
 //     MissingAuthenticationTokenException, UnrecognizedClientException,
 //     InvalidSignatureException and IncompleteSignatureException.
+//   - Expired temporary credentials: ExpiredToken (403) for awsQuery, as
+//     STS and IAM answer; ExpiredTokenException for the JSON services, 400
+//     as the STS model declares it (403 behind Lambda's front end).
 //   - Lambda answers 403 for MissingAuthenticationTokenException,
 //     UnrecognizedClientException and InvalidSignatureException. Its status
 //     for IncompleteSignatureException is not documented; 403 is assumed,
@@ -53,6 +56,8 @@ func ErrorCodeFor(e *Error, p Protocol) (code string, status int) {
 			return "InvalidClientTokenId", http.StatusForbidden
 		case BadSignature, Skewed:
 			return "SignatureDoesNotMatch", http.StatusForbidden
+		case Expired:
+			return "ExpiredToken", http.StatusForbidden
 		}
 		return "InternalFailure", http.StatusInternalServerError
 	}
@@ -69,6 +74,8 @@ func ErrorCodeFor(e *Error, p Protocol) (code string, status int) {
 		return "UnrecognizedClientException", status
 	case BadSignature, Skewed:
 		return "InvalidSignatureException", status
+	case Expired:
+		return "ExpiredTokenException", status
 	}
 	return "InternalFailure", http.StatusInternalServerError
 }

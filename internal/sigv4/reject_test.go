@@ -179,6 +179,15 @@ func TestVerifyRejects(t *testing.T) {
 		{name: "session token given for long-term key", want: sigv4.BadToken,
 			base:   func(t *testing.T) (*http.Request, []byte) { return signedBase(t, tempCreds) },
 			lookup: store{tempKeyID: {Secret: tempSecret}}},
+		{name: "temporary key expired", want: sigv4.Expired, message: "expired",
+			base:   func(t *testing.T) (*http.Request, []byte) { return signedBase(t, tempCreds) },
+			lookup: store{tempKeyID: {Secret: tempSecret, SessionToken: tempToken, Expires: signTime.Add(30 * time.Second)}}},
+		{name: "temporary key expires at the instant of the call", want: sigv4.Expired,
+			base:   func(t *testing.T) (*http.Request, []byte) { return signedBase(t, tempCreds) },
+			lookup: store{tempKeyID: {Secret: tempSecret, SessionToken: tempToken, Expires: signTime.Add(time.Minute)}}},
+		{name: "expired key with a wrong token is a bad token", want: sigv4.BadToken,
+			base:   func(t *testing.T) (*http.Request, []byte) { return signedBase(t, tempCreds) },
+			lookup: store{tempKeyID: {Secret: tempSecret, SessionToken: "another token", Expires: signTime}}},
 		{name: "session token swapped after signing", want: sigv4.BadSignature,
 			base: func(t *testing.T) (*http.Request, []byte) { return signedBase(t, tempCreds) },
 			mutate: func(r *http.Request, b []byte) []byte {
@@ -304,5 +313,17 @@ func TestVerifyConcurrent(t *testing.T) {
 		if err := <-errs; err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+func TestUnexpiredTemporaryKey(t *testing.T) {
+	r, body := signedBase(t, tempCreds)
+	lookup := store{tempKeyID: {Secret: tempSecret, SessionToken: tempToken, Expires: signTime.Add(time.Hour)}}
+	res, err := sigv4.Verify(t.Context(), r, body, lookup.lookup, signTime.Add(time.Minute))
+	if err != nil {
+		t.Fatalf("Verify with credentials valid for another hour: %v", err)
+	}
+	if res.AccessKeyID != tempKeyID || res.SessionToken != tempToken {
+		t.Errorf("Verify = %+v", res)
 	}
 }

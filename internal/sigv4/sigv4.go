@@ -50,6 +50,9 @@ const (
 	// BadToken: a session token is wrong for the key, missing for a
 	// temporary key, or given for a long-term key.
 	BadToken
+	// Expired: the request is signed with temporary credentials whose
+	// time has passed.
+	Expired
 )
 
 var kindNames = [...]string{
@@ -59,6 +62,7 @@ var kindNames = [...]string{
 	BadSignature: "signature mismatch",
 	Skewed:       "request time outside window",
 	BadToken:     "invalid session token",
+	Expired:      "expired session token",
 }
 
 func (k Kind) String() string {
@@ -83,7 +87,8 @@ func (e *Error) Error() string {
 // Key is what the caller's key store returns for an access key id.
 type Key struct {
 	Secret       string
-	SessionToken string // "" for long-term keys
+	SessionToken string    // "" for long-term keys
+	Expires      time.Time // when temporary credentials stop working; zero for long-term keys
 }
 
 // KeyLookup returns the key for an access key id, or ok=false if the id is
@@ -108,6 +113,7 @@ const MaxSkew = 15 * time.Minute
 const (
 	msgMissing       = "Request is missing Authentication Token"
 	msgInvalidToken  = "The security token included in the request is invalid."
+	msgExpiredToken  = "The security token included in the request is expired"
 	msgMismatch      = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
 	msgUnsignedBody  = "Unsigned payloads are not accepted: the request body must be covered by the signature."
 	msgContentSHAbad = "The provided 'x-amz-content-sha256' header does not match what was computed."
@@ -149,6 +155,9 @@ func Verify(ctx context.Context, r *http.Request, body []byte, lookup KeyLookup,
 	// the secret, so the check answers nothing to someone who does not.
 	if !tokenMatches(key.SessionToken, a.token) {
 		return nil, &Error{Kind: BadToken, Message: msgInvalidToken}
+	}
+	if !key.Expires.IsZero() && !now.Before(key.Expires) {
+		return nil, &Error{Kind: Expired, Message: msgExpiredToken}
 	}
 	return &Result{
 		AccessKeyID:  a.accessKeyID,

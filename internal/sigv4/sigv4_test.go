@@ -382,6 +382,9 @@ func TestErrorCode(t *testing.T) {
 		{sigv4.Missing, sigv4.RESTJSON, "MissingAuthenticationTokenException", 403, false},
 		{sigv4.UnknownKey, sigv4.RESTJSON, "UnrecognizedClientException", 403, false},
 		{sigv4.BadSignature, sigv4.RESTJSON, "InvalidSignatureException", 403, false},
+		{sigv4.Expired, sigv4.Query, "ExpiredToken", 403, true},
+		{sigv4.Expired, sigv4.JSON, "ExpiredTokenException", 400, true},
+		{sigv4.Expired, sigv4.RESTJSON, "ExpiredTokenException", 403, false},
 		{sigv4.Kind(99), sigv4.JSON, "InternalFailure", 500, true},
 	}
 	for _, tc := range cases {

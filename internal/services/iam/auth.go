@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"strings"
 	"sync"
 	"time"
 
@@ -52,7 +53,9 @@ func (c *keyCache) invalidate() {
 }
 
 // LookupKey returns the principal owning an active access key and the
-// key's secret, or ok=false when the key is unknown or inactive.
+// key's secret, or ok=false when the key is unknown or inactive. Temporary
+// keys (ASIA...) from AssumeRole resolve to their assumed-role session,
+// with the session token and expiry that sigv4.Verify checks.
 func (s *Service) LookupKey(ctx context.Context, accessKeyID string) (identity.Principal, sigv4.Key, bool, error) {
 	if accessKeyID == "" || len(accessKeyID) > accessKeyIDRule.max {
 		return identity.Principal{}, sigv4.Key{}, false, nil
@@ -63,6 +66,14 @@ func (s *Service) LookupKey(ctx context.Context, accessKeyID string) (identity.P
 	}
 	if err := s.init(ctx); err != nil {
 		return identity.Principal{}, sigv4.Key{}, false, err
+	}
+	if strings.HasPrefix(accessKeyID, "ASIA") {
+		c, ok, err := s.lookupSession(ctx, accessKeyID)
+		if err != nil || !ok {
+			return identity.Principal{}, sigv4.Key{}, false, err
+		}
+		s.keys.put(accessKeyID, c, gen)
+		return clonePrincipal(c.p), c.key, true, nil
 	}
 	k, ok, err := keyByID(ctx, s.env.DB.Read(), accessKeyID)
 	if err != nil || !ok || k.status != statusActive {

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/vigilsec/vigil/arn"
 	"github.com/vigilsec/vigil/internal/awsproto"
 	"github.com/vigilsec/vigil/internal/identity"
 	"github.com/vigilsec/vigil/internal/store"
@@ -41,13 +40,7 @@ func (s *Service) createUser(ctx context.Context, call *awsproto.Call) (*CreateU
 	if err := checkDuplicateTags(in.Tags); err != nil {
 		return nil, err
 	}
-	if in.PermissionsBoundary != nil {
-		if err := checkPolicyARN(*in.PermissionsBoundary, s.env.AccountID); err != nil {
-			return nil, err
-		}
-	}
-	u := userRow{id: newUserID(), name: *in.UserName, path: "/", created: s.now().UTC(),
-		boundary: deref(in.PermissionsBoundary), tags: toTags(in.Tags)}
+	u := userRow{id: newUserID(), name: *in.UserName, path: "/", created: s.now().UTC(), tags: toTags(in.Tags)}
 	if in.Path != nil {
 		u.path = *in.Path
 	}
@@ -56,6 +49,13 @@ func (s *Service) createUser(ctx context.Context, call *awsproto.Call) (*CreateU
 			return err
 		} else if exists {
 			return awsproto.Errorf(http.StatusConflict, "EntityAlreadyExists", "User with name %s already exists.", u.name)
+		}
+		if in.PermissionsBoundary != nil {
+			b, err := s.checkBoundary(ctx, tx, *in.PermissionsBoundary)
+			if err != nil {
+				return err
+			}
+			u.boundary = b
 		}
 		if n, err := countUsers(ctx, tx); err != nil {
 			return err
@@ -70,20 +70,6 @@ func (s *Service) createUser(ctx context.Context, call *awsproto.Call) (*CreateU
 	out := s.userOut(u, true)
 	call.AddResource(resUser, out.ARN)
 	return &CreateUserResult{User: out}, nil
-}
-
-// checkPolicyARN accepts what can name a managed policy: AWS-managed
-// (account "aws") or one of this account's. Managed policies themselves
-// are not served yet, so the boundary is stored as given.
-func checkPolicyARN(s, account string) error {
-	a, err := arn.Parse(s)
-	if err != nil || a.Service != "iam" || a.Region != "" || a.ResourceType() != "policy" || a.ResourceID() == "" {
-		return invalidInput("ARN %s is not valid.", s)
-	}
-	if a.AccountID != "aws" && a.AccountID != account {
-		return awsproto.Errorf(http.StatusNotFound, "NoSuchEntity", "Scope ARN: %s does not exist or is not attachable.", s)
-	}
-	return nil
 }
 
 func (s *Service) getUser(ctx context.Context, call *awsproto.Call) (*GetUserResult, error) {
@@ -184,6 +170,14 @@ func (s *Service) deleteUser(ctx context.Context, call *awsproto.Call) error {
 		}
 		if len(keys) > 0 {
 			return awsproto.Errorf(http.StatusConflict, "DeleteConflict", "Cannot delete entity, must delete access keys first.")
+		}
+		if err := checkNoPolicies(ctx, tx, entUser, u.id); err != nil {
+			return err
+		}
+		if n, err := count(ctx, tx, `SELECT count(*) FROM iam_group_members WHERE user_id = ?`, u.id); err != nil {
+			return err
+		} else if n > 0 {
+			return deleteConflict("Cannot delete entity, must remove user from all groups first.")
 		}
 		return deleteUser(ctx, tx, u.id)
 	})

@@ -1,6 +1,9 @@
 // Package iam serves AWS Identity and Access Management: users, their
-// access keys and tags, and the account's root key. It is also where the
-// front door resolves an access key id to a principal and its secret.
+// access keys and tags, the account's root key, groups, roles with their
+// trust policies, managed policies with versions, inline policies and
+// permissions boundaries. It is also where the front door resolves an
+// access key id (long-term, or temporary from STS AssumeRole) to a
+// principal and its secret, and finds the policies that govern a principal.
 package iam
 
 import (
@@ -34,7 +37,8 @@ type Service struct {
 	initMu sync.Mutex
 	inited atomic.Bool
 
-	keys keyCache
+	keys     keyCache
+	policies genCache[Policies] // PrincipalPolicies by principal
 
 	usesMu sync.Mutex
 	uses   map[string]keyUse // last uses not yet written, by key id
@@ -128,8 +132,105 @@ func (s *Service) Handle(ctx context.Context, call *awsproto.Call) (any, error) 
 	case "GetAccessKeyLastUsed":
 		return result(s.getAccessKeyLastUsed(ctx, call))
 	}
+	if res, ok, err := s.handleEntities(ctx, call); ok {
+		return res, err
+	}
 	return nil, awsproto.Errorf(http.StatusBadRequest, "InvalidAction",
-		"Could not find operation %s for version 2010-05-08 (Vigil's IAM serves users, their access keys and tags)", call.Action)
+		"Could not find operation %s for version 2010-05-08 (Vigil's IAM does not serve it)", call.Action)
+}
+
+// handleEntities runs the operations on groups, roles and policies;
+// ok=false when the action is none of them.
+func (s *Service) handleEntities(ctx context.Context, call *awsproto.Call) (res any, ok bool, err error) {
+	switch call.Action {
+	case "CreateGroup":
+		res, err = result(s.createGroup(ctx, call))
+	case "GetGroup":
+		res, err = result(s.getGroup(ctx, call))
+	case "ListGroups":
+		res, err = result(s.listGroups(ctx, call))
+	case "ListGroupsForUser":
+		res, err = result(s.listGroupsForUser(ctx, call))
+	case "DeleteGroup":
+		err = s.deleteGroup(ctx, call)
+	case "AddUserToGroup", "RemoveUserFromGroup":
+		err = s.membership(ctx, call, call.Action == "AddUserToGroup")
+	case "CreateRole":
+		res, err = result(s.createRole(ctx, call))
+	case "GetRole":
+		res, err = result(s.getRole(ctx, call))
+	case "ListRoles":
+		res, err = result(s.listRoles(ctx, call))
+	case "DeleteRole":
+		err = s.deleteRole(ctx, call)
+	case "UpdateAssumeRolePolicy":
+		err = s.updateAssumeRolePolicy(ctx, call)
+	case "UpdateRole":
+		res, err = result(s.updateRole(ctx, call))
+	case "UpdateRoleDescription":
+		res, err = result(s.updateRoleDescription(ctx, call))
+	case "TagRole":
+		err = s.tagRole(ctx, call)
+	case "UntagRole":
+		err = s.untagRole(ctx, call)
+	case "ListRoleTags":
+		res, err = result(s.listRoleTags(ctx, call))
+	default:
+		return s.handlePolicies(ctx, call)
+	}
+	return res, true, err
+}
+
+// handlePolicies runs the operations on managed and inline policies and
+// permissions boundaries; ok=false when the action is none of them.
+func (s *Service) handlePolicies(ctx context.Context, call *awsproto.Call) (res any, ok bool, err error) {
+	switch call.Action {
+	case "CreatePolicy":
+		res, err = result(s.createPolicy(ctx, call))
+	case "GetPolicy":
+		res, err = result(s.getPolicy(ctx, call))
+	case "ListPolicies":
+		res, err = result(s.listPolicies(ctx, call))
+	case "DeletePolicy":
+		err = s.deletePolicy(ctx, call)
+	case "CreatePolicyVersion":
+		res, err = result(s.createPolicyVersion(ctx, call))
+	case "GetPolicyVersion":
+		res, err = result(s.getPolicyVersion(ctx, call))
+	case "ListPolicyVersions":
+		res, err = result(s.listPolicyVersions(ctx, call))
+	case "DeletePolicyVersion", "SetDefaultPolicyVersion":
+		err = s.changeVersion(ctx, call, call.Action == "SetDefaultPolicyVersion")
+	case "TagPolicy", "UntagPolicy":
+		err = s.tagPolicy(ctx, call, call.Action == "UntagPolicy")
+	case "ListPolicyTags":
+		res, err = result(s.listPolicyTags(ctx, call))
+	case "ListEntitiesForPolicy":
+		res, err = result(s.listEntitiesForPolicy(ctx, call))
+	case "AttachUserPolicy", "AttachGroupPolicy", "AttachRolePolicy":
+		err = s.attachPolicy(ctx, call)
+	case "DetachUserPolicy", "DetachGroupPolicy", "DetachRolePolicy":
+		err = s.detachPolicy(ctx, call)
+	case "ListAttachedUserPolicies", "ListAttachedGroupPolicies", "ListAttachedRolePolicies":
+		res, err = result(s.listAttachedPolicies(ctx, call))
+	case "PutUserPolicy", "PutGroupPolicy", "PutRolePolicy":
+		err = s.putInlinePolicy(ctx, call)
+	case "GetUserPolicy", "GetGroupPolicy", "GetRolePolicy":
+		res, err = result(s.getInlinePolicy(ctx, call))
+	case "DeleteUserPolicy", "DeleteGroupPolicy", "DeleteRolePolicy":
+		err = s.deleteInlinePolicy(ctx, call)
+	case "ListUserPolicies", "ListGroupPolicies", "ListRolePolicies":
+		res, err = result(s.listInlinePolicies(ctx, call))
+	case "PutUserPermissionsBoundary", "PutRolePermissionsBoundary":
+		err = s.putBoundary(ctx, call, false)
+	case "DeleteUserPermissionsBoundary", "DeleteRolePermissionsBoundary":
+		err = s.putBoundary(ctx, call, true)
+	case "GetAccountAuthorizationDetails":
+		res, err = result(s.getAccountAuthorizationDetails(ctx, call))
+	default:
+		return s.handleProfiles(ctx, call)
+	}
+	return res, true, err
 }
 
 // result keeps a typed nil pointer out of the interface, so that a failed
@@ -141,9 +242,11 @@ func result[T any](r *T, err error) (any, error) {
 	return r, nil
 }
 
-// write runs fn in a write transaction, then drops every cached key: any
-// change to users or keys must reach the next signature check.
+// write runs fn in a write transaction, then drops every cached key and
+// policy set: any change to users, roles, keys or policies must reach the
+// next signature check and the next authorisation.
 func (s *Service) write(ctx context.Context, fn func(tx *store.Tx) error) error {
+	defer s.policies.invalidate()
 	defer s.keys.invalidate()
 	return s.env.DB.Write(ctx, fn)
 }

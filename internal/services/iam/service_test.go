@@ -271,7 +271,7 @@ func TestValidation(t *testing.T) {
 		{"unknown key", "DeleteAccessKey", map[string]any{"AccessKeyId": "AKIAAAAAAAAAAAAAAAAA"}, "NoSuchEntity", 404,
 			"The Access Key with id AKIAAAAAAAAAAAAAAAAA cannot be found.", ""},
 		{"unknown key last used", "GetAccessKeyLastUsed", map[string]any{"AccessKeyId": "AKIAAAAAAAAAAAAAAAAA"}, "NoSuchEntity", 404, "", ""},
-		{"unknown action", "CreateRole", map[string]any{}, "InvalidAction", 400, "", "CreateRole"},
+		{"unknown action", "CreateSAMLProvider", map[string]any{}, "InvalidAction", 400, "", "CreateSAMLProvider"},
 		{"malformed", "CreateUser", []int{1}, "ValidationError", 400, "", ""},
 	}
 	for _, tt := range tests {

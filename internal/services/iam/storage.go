@@ -39,6 +39,97 @@ var schema = []string{
 		id         INTEGER PRIMARY KEY CHECK (id = 1),
 		created_at INTEGER NOT NULL
 	)`,
+	// Groups, roles, managed policies and their versions, attachments and
+	// inline policies (issue 5). Entity types in attachments and inline
+	// policies are 'user', 'group' or 'role'; entity ids are the AIDA/AGPA/
+	// AROA ids. AWS-managed policies are built in and not stored; their
+	// attachments are, by ARN.
+	`CREATE TABLE iam_groups (
+		id         TEXT PRIMARY KEY,
+		name       TEXT NOT NULL COLLATE NOCASE UNIQUE,
+		path       TEXT NOT NULL,
+		created_at INTEGER NOT NULL
+	)`,
+	`CREATE TABLE iam_group_members (
+		group_id TEXT NOT NULL,
+		user_id  TEXT NOT NULL,
+		added_at INTEGER NOT NULL,
+		PRIMARY KEY (group_id, user_id)
+	)`,
+	`CREATE INDEX iam_group_members_user ON iam_group_members (user_id)`,
+	`CREATE TABLE iam_roles (
+		id               TEXT PRIMARY KEY,
+		name             TEXT NOT NULL COLLATE NOCASE UNIQUE,
+		path             TEXT NOT NULL,
+		created_at       INTEGER NOT NULL,
+		trust            TEXT NOT NULL, -- the AssumeRolePolicyDocument as given
+		description      TEXT NOT NULL DEFAULT '',
+		max_session      INTEGER NOT NULL, -- seconds
+		boundary         TEXT NOT NULL DEFAULT '',
+		tags             TEXT NOT NULL DEFAULT '[]',
+		last_used_at     INTEGER NOT NULL DEFAULT 0,
+		last_used_region TEXT NOT NULL DEFAULT ''
+	)`,
+	`CREATE TABLE iam_policies (
+		id              TEXT PRIMARY KEY,
+		name            TEXT NOT NULL COLLATE NOCASE UNIQUE,
+		path            TEXT NOT NULL,
+		description     TEXT NOT NULL DEFAULT '',
+		created_at      INTEGER NOT NULL,
+		updated_at      INTEGER NOT NULL,
+		default_version INTEGER NOT NULL, -- n of "vN"
+		next_version    INTEGER NOT NULL, -- version numbers are never reused
+		tags            TEXT NOT NULL DEFAULT '[]'
+	)`,
+	`CREATE TABLE iam_policy_versions (
+		policy_id  TEXT NOT NULL,
+		version    INTEGER NOT NULL,
+		document   TEXT NOT NULL,
+		created_at INTEGER NOT NULL,
+		PRIMARY KEY (policy_id, version)
+	)`,
+	`CREATE TABLE iam_attachments (
+		entity_type TEXT NOT NULL,
+		entity_id   TEXT NOT NULL,
+		policy_arn  TEXT NOT NULL,
+		attached_at INTEGER NOT NULL,
+		PRIMARY KEY (entity_type, entity_id, policy_arn)
+	)`,
+	`CREATE INDEX iam_attachments_policy ON iam_attachments (policy_arn)`,
+	`CREATE TABLE iam_inline_policies (
+		entity_type TEXT NOT NULL,
+		entity_id   TEXT NOT NULL,
+		name        TEXT NOT NULL COLLATE NOCASE,
+		document    TEXT NOT NULL,
+		PRIMARY KEY (entity_type, entity_id, name)
+	)`,
+	// Temporary credentials from STS AssumeRole. Like access keys, the
+	// secret and token are kept in plaintext: SigV4 verification needs them.
+	`CREATE TABLE iam_sessions (
+		id              TEXT PRIMARY KEY, -- the ASIA access key id
+		secret          TEXT NOT NULL,
+		token           TEXT NOT NULL,
+		role_id         TEXT NOT NULL,
+		name            TEXT NOT NULL,
+		source_identity TEXT NOT NULL DEFAULT '',
+		policy          TEXT NOT NULL DEFAULT '',   -- inline session policy
+		policy_arns     TEXT NOT NULL DEFAULT '[]', -- managed session policies
+		tags            TEXT NOT NULL DEFAULT '[]', -- session tags
+		transitive      TEXT NOT NULL DEFAULT '[]', -- keys of the tags that pass on to chained sessions
+		created_at      INTEGER NOT NULL,
+		expires_at      INTEGER NOT NULL
+	)`,
+	`CREATE INDEX iam_sessions_expiry ON iam_sessions (expires_at)`,
+	// Instance profiles hold at most one role, as in AWS.
+	`CREATE TABLE iam_instance_profiles (
+		id         TEXT PRIMARY KEY,
+		name       TEXT NOT NULL COLLATE NOCASE UNIQUE,
+		path       TEXT NOT NULL,
+		created_at INTEGER NOT NULL,
+		tags       TEXT NOT NULL DEFAULT '[]',
+		role_id    TEXT NOT NULL DEFAULT ''
+	)`,
+	`CREATE INDEX iam_instance_profiles_role ON iam_instance_profiles (role_id)`,
 }
 
 // querier is what reads need: the read pool or a write transaction.
