@@ -152,6 +152,7 @@ func defErr(errs []string) *DefinitionError {
 
 type parser struct {
 	jsonata bool // parsing a JSONata state
+	single  bool // one state on its own (TestState): targets need not exist
 	m       *Machine
 	errs    []string
 	pending []pendingScope // transition checks, run once the schema is valid
@@ -237,6 +238,9 @@ func (p *parser) scope(obj map[string]any, loc, id string) *scope {
 		if st := p.state(name, so, sloc, id); st != nil {
 			sc.states[name] = st
 		}
+	}
+	if p.single {
+		return sc
 	}
 	if hasStart {
 		if _, ok := states[start]; !ok {

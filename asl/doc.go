@@ -19,15 +19,29 @@
 // inside one call; an iteration that waits on an action lets the next
 // start, so several actions can be pending at once.
 //
-// Deterministic randomness (States.UUID, States.MathRandom, task tokens,
-// retry jitter) comes from Context.Seed.
+// Deterministic randomness (States.UUID, States.MathRandom, retry
+// jitter) comes from Context.Seed. Task tokens are a keyed hash
+// (Context.TokenKey) of the run and a counter, so they are unguessable
+// when the key is secret yet the run stays deterministic given its
+// inputs.
+//
+// A service reports progress of pending tasks with Run.Submitted
+// (TaskSubmitted) and Run.ActivityStarted, restarts an unsuccessful run
+// with Run.Redrive (an unsuccessful run keeps its threads for that), and
+// runs a single state with TestState. When a Parallel branch or Map
+// iteration fails, the states left unfinished are recorded as
+// <Type>StateAborted (and MapIterationAborted), as AWS does. A state
+// output or task result above MaxPayloadBytes fails with
+// States.DataLimitExceeded.
 //
 // JSONata states (QueryLanguage, Arguments, Output, Assign, {% %},
 // $states) are evaluated by a built-in JSONata subset: paths with
-// predicates, operators, conditionals, blocks, lambdas, regular
-// expressions and the common functions plus $partition, $range, $hash,
-// $random, $uuid and $parse. Machine.ValidateType adds the checks that
-// depend on the state machine type (EXPRESS).
+// predicates, operators (including ~> and ..), conditionals, blocks,
+// lambdas, regular expressions, the common string, numeric, array,
+// object, higher-order and date/time functions, plus Step Functions'
+// $partition, $range, $hash, $random, $uuid and $parse.
+// Machine.ValidateType adds the checks that depend on the state machine
+// type (EXPRESS).
 //
 // Not implemented (Parse rejects them with a clear message): distributed
 // Map's ItemReader, ItemBatcher and ResultWriter.

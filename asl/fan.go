@@ -259,12 +259,16 @@ func (x *exec) failThread(t *Thread, f *failure, at int64) bool {
 	if p == nil {
 		return false
 	}
+	x.park(t)
 	fan := p.Fan
 	fan.Failed++
 	if st.Type == "Map" {
 		x.emit(at, "MapIterationFailed", func(e *HistoryEvent) {
 			e.MapIterationFailedEventDetails = &MapIterationDetails{Name: st.Name, Index: t.Index}
 		})
+	}
+	x.abortState(t, at)
+	if st.Type == "Map" {
 		x.mute = p.Silent
 		if t.Silent && !p.Silent {
 			at = p.Last
@@ -284,13 +288,13 @@ func (x *exec) failThread(t *Thread, f *failure, at int64) bool {
 		}
 	}
 	x.mute = p.Silent
-	x.abortChildren(p)
+	x.abortChildren(p, st, at)
 	if fan.MapRun != "" {
 		at = x.emit(fan.LastEvent, "MapRunFailed", func(e *HistoryEvent) {
 			e.MapRunFailedEventDetails = &ErrorDetails{Error: f.Error, Cause: f.Cause}
 		})
 	}
-	p.Fan = nil
+	p.Fan, p.Halted = nil, fan
 	p.Last = at
 	if x.handleFailureGiveUp(p, st, f, at, func() int64 {
 		return x.emit(at, st.Type+"StateFailed", nil)
@@ -309,9 +313,11 @@ func tolerated(fan *Fanout, n int) bool {
 	return n > 0 && float64(fan.Failed)*100/float64(n) <= fan.TolPct
 }
 
-// abortChildren removes p's running children and everything below them,
-// with their pending actions.
-func (x *exec) abortChildren(p *Thread) {
+// abortChildren removes p's running children (p is in state st) and
+// everything below them, with their pending actions. AWS records each
+// cancelled iteration and the state each child was in, after the event
+// at that caused it.
+func (x *exec) abortChildren(p *Thread, st *State, at int64) {
 	if p.Fan == nil {
 		return
 	}
@@ -320,13 +326,50 @@ func (x *exec) abortChildren(p *Thread) {
 		if c == nil {
 			continue
 		}
-		x.abortChildren(c)
+		saved := x.mute
+		x.mute = c.Silent
+		if st.Type == "Map" && c.Entered {
+			x.emit(at, "MapIterationAborted", func(e *HistoryEvent) {
+				e.MapIterationAbortedEventDetails = &MapIterationDetails{Name: st.Name, Index: c.Index}
+			})
+		}
+		if c.Fan != nil {
+			if sc := x.m.scopeOf(c.Scope); sc != nil && sc.states[c.State] != nil {
+				x.abortChildren(c, sc.states[c.State], at)
+			}
+		}
+		x.abortState(c, at)
+		x.mute = saved
 		delete(x.r.Threads, id)
 		if c.Action != "" {
 			x.r.Pending = slices.DeleteFunc(x.r.Pending, func(a Action) bool { return a.ID == c.Action })
 		}
+		if c.Fan != nil {
+			c.Fan, c.Halted = nil, c.Fan
+		}
+		c.Action = ""
+		x.park(c)
 	}
 	p.Fan.Running = nil
+}
+
+// abortState records that thread t left its current state without
+// exiting it: <Type>StateAborted. Fail states end by design, and a Map
+// or Parallel state that failed has said so with its own Failed event.
+func (x *exec) abortState(t *Thread, at int64) {
+	if !t.Entered {
+		return
+	}
+	sc := x.m.scopeOf(t.Scope)
+	if sc == nil || sc.states[t.State] == nil {
+		return
+	}
+	switch typ := sc.states[t.State].Type; {
+	case typ == "Fail":
+	case (typ == "Map" || typ == "Parallel") && t.Fan == nil:
+	default:
+		x.emit(at, typ+"StateAborted", nil)
+	}
 }
 
 // handleFailureGiveUp is handleFailure for a state whose giving up (no

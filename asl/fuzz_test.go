@@ -46,6 +46,8 @@ func FuzzExpression(f *testing.F) {
 		"$.a.length()", "States.Format('{} {}', $.a, 'b')", "States.ArrayRange(1, 10, 2)",
 		"States.JsonMerge(States.StringToJson($.s), $.o, false)", "States.Hash($.s, 'SHA-1')", "States.MathRandom(1, 5, 3)",
 		"$states.input.a[b > 1].c", "($x := 1; $map([1,2], function($v){$v + $x}))", "$sum($states.input.a.b) & 'x'",
+		`$replace($states.input.s, /k(")/, "$1$$")`, `[1..3, 5] ~> $join(",")`, `$fromMillis(86400000, "[Y0001]-[M01]-[D01] [FNn] [h]:[m01][P] [Z]")`,
+		`$match("abab", /(a)(b)?/, 1).groups`, `$reduce([1..4], function($a, $b){ $a * $b })`, `$toMillis("2020-01-01T00:00:00Z") ~> $fromMillis()`,
 	} {
 		f.Add(s)
 	}

@@ -20,12 +20,14 @@ type HistoryEvent struct {
 	ExecutionFailedEventDetails    *ErrorDetails            `json:"executionFailedEventDetails,omitempty"`
 	ExecutionAbortedEventDetails   *ErrorDetails            `json:"executionAbortedEventDetails,omitempty"`
 	ExecutionTimedOutEventDetails  *ErrorDetails            `json:"executionTimedOutEventDetails,omitempty"`
+	ExecutionRedrivenEventDetails  *RedrivenDetails         `json:"executionRedrivenEventDetails,omitempty"`
 
 	StateEnteredEventDetails *StateEnteredDetails `json:"stateEnteredEventDetails,omitempty"`
 	StateExitedEventDetails  *StateExitedDetails  `json:"stateExitedEventDetails,omitempty"`
 
 	TaskScheduledEventDetails *TaskScheduledDetails `json:"taskScheduledEventDetails,omitempty"`
 	TaskStartedEventDetails   *TaskDetails          `json:"taskStartedEventDetails,omitempty"`
+	TaskSubmittedEventDetails *TaskDetails          `json:"taskSubmittedEventDetails,omitempty"`
 	TaskSucceededEventDetails *TaskDetails          `json:"taskSucceededEventDetails,omitempty"`
 	TaskFailedEventDetails    *TaskDetails          `json:"taskFailedEventDetails,omitempty"`
 	TaskTimedOutEventDetails  *TaskDetails          `json:"taskTimedOutEventDetails,omitempty"`
@@ -51,6 +53,11 @@ type HistoryEvent struct {
 	MapRunFailedEventDetails  *ErrorDetails         `json:"mapRunFailedEventDetails,omitempty"`
 
 	EvaluationFailedEventDetails *EvaluationFailedDetails `json:"evaluationFailedEventDetails,omitempty"`
+}
+
+// RedrivenDetails is executionRedrivenEventDetails.
+type RedrivenDetails struct {
+	RedriveCount int `json:"redriveCount"`
 }
 
 // MapRunStartedDetails is mapRunStartedEventDetails.
@@ -109,8 +116,8 @@ type TaskScheduledDetails struct {
 	HeartbeatInSecs  int64  `json:"heartbeatInSeconds,omitempty"`
 }
 
-// TaskDetails serves TaskStarted, TaskSucceeded, TaskFailed and
-// TaskTimedOut.
+// TaskDetails serves TaskStarted, TaskSubmitted, TaskSucceeded,
+// TaskFailed and TaskTimedOut.
 type TaskDetails struct {
 	ResourceType  string      `json:"resourceType"`
 	Resource      string      `json:"resource"`

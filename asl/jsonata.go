@@ -255,7 +255,7 @@ func (p *jparser) want(s string) error {
 }
 
 var jprec = map[string]int{
-	":=": 10, "?": 20, "or": 25, "and": 30, "=": 40, "!=": 40, "<": 40, "<=": 40, ">": 40, ">=": 40, "in": 40,
+	":=": 10, "?": 20, "..": 20, "or": 25, "and": 30, "=": 40, "!=": 40, "<": 40, "<=": 40, ">": 40, ">=": 40, "in": 40, "~>": 40,
 	"&": 50, "+": 50, "-": 50, "*": 60, "/": 60, "%": 60, ".": 75, "[": 80, "(": 80,
 }
 
@@ -319,6 +319,12 @@ func (p *jparser) expr(minPrec int) (jnode, error) {
 				}
 			}
 			left = &jcond{c: left, t: then, e: els}
+		case "~>":
+			right, err := p.expr(prec)
+			if err != nil {
+				return nil, err
+			}
+			left = &jchain{l: left, r: right}
 		case ":=":
 			v, ok := left.(*jvar)
 			if !ok {

@@ -339,6 +339,9 @@ func (n *jbin) eval(ctx any, sc *jscope) (any, error) {
 	if l == undefined || r == undefined {
 		return undefined, nil
 	}
+	if n.op == ".." {
+		return jrange(l, r)
+	}
 	a, ok1 := toFloat(l)
 	b, ok2 := toFloat(r)
 	if !ok1 || !ok2 {

@@ -9,7 +9,8 @@ import (
 	"unicode/utf8"
 )
 
-var jbuiltins map[string]*jbuiltin
+// jbuiltins are the JSONata functions; several files register theirs.
+var jbuiltins = map[string]*jbuiltin{}
 
 func init() {
 	fns := map[string]func([]any, *jscope) (any, error){
@@ -265,7 +266,6 @@ func init() {
 			return decodeJSON([]byte(s))
 		},
 	}
-	jbuiltins = map[string]*jbuiltin{}
 	for name, fn := range fns {
 		jbuiltins[name] = &jbuiltin{name: name, fn: fn}
 	}

@@ -265,11 +265,18 @@ func (x *exec) jbody(t *Thread, st *State) outcome {
 	case "Wait":
 		return x.jwait(t, st, sc, in)
 	case "Task":
+		token := ""
+		if classify(st.Resource).token {
+			token = x.taskToken()
+			ctx := sc.vars["states"].(map[string]any)["context"].(map[string]any)
+			ctx["Task"] = map[string]any{"Token": token}
+		}
 		args, je := x.jfield(st, sc, "Arguments", in)
 		if je != nil {
 			return x.evalFail(t, st, je)
 		}
-		return x.scheduleTask(t, st, args, sc)
+		x.note(func(i *Inspection) { i.AfterArguments = rawOf(args) })
+		return x.scheduleTask(t, st, args, sc, token)
 	case "Parallel", "Map":
 		return x.jfan(t, st, sc, in)
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // A failure is a runtime error raised inside a state: an error name and
@@ -26,6 +27,7 @@ type env struct {
 	vars  func(string) (any, bool) // variable lookup
 	rnd   func(seed *int64, n int64) int64
 	uuidf func() string
+	now   time.Time // the clock of the interpreter call ($now, $millis)
 }
 
 func (e *env) random(seed *int64, n int64) int64 {

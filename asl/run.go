@@ -1,6 +1,10 @@
 package asl
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
@@ -60,10 +64,20 @@ type Context struct {
 	// StateMachineArn.
 	Region string `json:",omitempty"`
 	// Seed seeds the run's pseudo-random source (States.UUID,
-	// States.MathRandom, task tokens, retry jitter). Zero derives a
-	// seed from ExecutionArn; services wanting unguessable task tokens
-	// should pass a random seed.
+	// States.MathRandom, retry jitter). Zero derives a seed from
+	// ExecutionArn.
 	Seed uint64 `json:",omitempty"`
+	// TokenKey keys the hash that task tokens are derived from. Tokens
+	// are unguessable when it is secret and random (a service passes 32
+	// bytes from crypto/rand); empty derives a key from Seed, which keeps
+	// tests deterministic.
+	TokenKey []byte `json:",omitempty"`
+	// RedriveCount is $$.Execution.RedriveCount; Run.Redrive raises it.
+	RedriveCount int `json:",omitempty"`
+	// ActivityExists, when set, is asked before an activity task is
+	// scheduled; a missing activity fails the state as AWS does. It is
+	// not stored with the run: set it again before each call.
+	ActivityExists func(activityArn string) bool `json:"-"`
 }
 
 // An Action is work the service must do and then report with Complete.
@@ -106,6 +120,13 @@ type Run struct {
 	Threads     map[int64]*Thread `json:"threads"`
 	Pending     []Action          `json:"pending"`
 	Rand        uint64            `json:"rand"`
+	TokenSeq    int64             `json:"tokenSeq,omitempty"`
+	// Parked holds the Parallel branches and Map iterations that failed
+	// or were cancelled while their state's failure ended the run, so
+	// that Redrive can run them again.
+	Parked map[int64]*Thread `json:"parked,omitempty"`
+
+	probe *probe // set by TestState only
 }
 
 // A Thread is one line of control: the execution itself, a Parallel
@@ -129,6 +150,9 @@ type Thread struct {
 	Params      json.RawMessage            `json:"params,omitempty"`
 	Vars        map[string]json.RawMessage `json:"vars,omitempty"`
 	Fan         *Fanout                    `json:"fan,omitempty"`
+	// Halted is the Fanout of a Parallel or Map state that failed; its
+	// unfinished children are parked until the failure is handled.
+	Halted *Fanout `json:"halted,omitempty"`
 	// Silent threads are distributed Map iterations: their events
 	// belong to child executions, not to this history.
 	Silent bool `json:"silent,omitempty"`
@@ -245,7 +269,8 @@ func (r *Run) Stop(errName, cause string, now time.Time) []HistoryEvent {
 		return nil
 	}
 	x := &exec{r: r, now: now}
-	x.emit(r.LastEventID, "ExecutionAborted", func(e *HistoryEvent) {
+	// AWS links ExecutionAborted to no event: StopExecution caused it.
+	x.emit(0, "ExecutionAborted", func(e *HistoryEvent) {
 		e.ExecutionAbortedEventDetails = &ErrorDetails{Error: errName, Cause: cause}
 	})
 	x.finish(StatusAborted, nil, errName, cause)
@@ -324,13 +349,17 @@ func (x *exec) drain() {
 	}
 }
 
-// finish ends the run and drops all pending work.
+// finish ends the run and drops all pending work. An unsuccessful run
+// keeps its threads: Redrive resumes them.
 func (x *exec) finish(status string, out json.RawMessage, errName, cause string) {
 	x.r.RunStatus = status
 	x.r.RunOutput = out
 	x.r.ErrName, x.r.ErrCause = errName, cause
 	x.r.Pending = nil
-	x.r.Threads = map[int64]*Thread{}
+	if status == StatusSucceeded {
+		x.r.Threads = map[int64]*Thread{}
+		x.r.Parked = nil
+	}
 	x.queue = nil
 }
 
@@ -366,6 +395,20 @@ func (x *exec) rand64() uint64 {
 	return z ^ (z >> 31)
 }
 
+// taskToken derives the token of a new callback task from a keyed hash
+// rather than from the run's pseudo-random stream, so that neither a
+// token nor a States.UUID value reveals another token.
+func (x *exec) taskToken() string {
+	x.r.TokenSeq++
+	key := x.r.Ctx.TokenKey
+	if len(key) == 0 {
+		key = binary.LittleEndian.AppendUint64([]byte("asl-token|"), x.r.Ctx.Seed)
+	}
+	mac := hmac.New(sha256.New, key)
+	fmt.Fprintf(mac, "%s\x00%d", x.r.Ctx.ExecutionArn, x.r.TokenSeq)
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
 func (x *exec) uuid() string {
 	a, b := x.rand64(), x.rand64()
 	a = a&^(0xf<<12) | 4<<12
@@ -386,6 +429,7 @@ func (x *exec) env(t *Thread, input any, st *State) *env {
 			return int64(x.rand64()>>1) % n
 		},
 		uuidf: x.uuid,
+		now:   x.now,
 	}
 }
 
@@ -401,7 +445,7 @@ func (x *exec) contextObject(t *Thread, st *State) map[string]any {
 	return map[string]any{
 		"Execution": map[string]any{
 			"Id": c.ExecutionArn, "Input": valueOf(x.r.Input), "Name": c.ExecutionName,
-			"RoleArn": c.RoleArn, "StartTime": isoTime(c.StartTime), "RedriveCount": intNumber(0),
+			"RoleArn": c.RoleArn, "StartTime": isoTime(c.StartTime), "RedriveCount": intNumber(int64(c.RedriveCount)),
 		},
 		"StateMachine": map[string]any{"Id": c.StateMachineArn, "Name": c.StateMachineName},
 		"State":        state,
@@ -427,10 +471,13 @@ func errorMatches(list []string, name string) bool {
 		switch {
 		case e == name:
 			return true
-		case name == ErrRuntime || name == ErrDataLimitExceeded:
-			// Only an explicit name catches these.
+		case name == ErrRuntime:
+			// Only an explicit name catches it.
 		case e == ErrAll:
+			// States.ALL catches States.DataLimitExceeded too (as AWS
+			// recorded), though States.TaskFailed does not.
 			return true
+		case name == ErrDataLimitExceeded:
 		case e == ErrTaskFailed && name != ErrTimeout && name != ErrHeartbeatTimeout:
 			return true
 		}

@@ -64,13 +64,37 @@ func (x *exec) settle(t *Thread, st *State, o outcome) bool {
 	case o.fail != nil:
 		return x.handleFailure(t, st, o.fail, o.failAt)
 	}
-	return x.leave(t, st, o.output, o.assign, o.next, t.Last)
+	outRaw := rawOf(o.output)
+	if len(outRaw) > MaxPayloadBytes {
+		return x.handleFailure(t, st, dataLimit(st.Name), t.Last)
+	}
+	return x.leaveRaw(t, st, outRaw, o.assign, o.next, t.Last)
+}
+
+// MaxPayloadBytes is the largest input or output a state may pass on
+// (256 KiB); beyond it the state fails with States.DataLimitExceeded.
+const MaxPayloadBytes = 256 * 1024
+
+func dataLimit(name string) *failure {
+	return &failure{Error: ErrDataLimitExceeded, Cause: fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", name)}
 }
 
 // leave emits the Exited event and moves to the next state or ends the
 // thread.
 func (x *exec) leave(t *Thread, st *State, out any, assign map[string]any, next string, prev int64) bool {
-	outRaw := rawOf(out)
+	return x.leaveRaw(t, st, rawOf(out), assign, next, prev)
+}
+
+func (x *exec) leaveRaw(t *Thread, st *State, outRaw json.RawMessage, assign map[string]any, next string, prev int64) bool {
+	x.unpark(t)
+	if p := x.r.probe; p != nil {
+		if next == "" && !st.End {
+			next = st.Next
+		}
+		p.leave(outRaw, next)
+		x.finish(StatusSucceeded, outRaw, "", "")
+		return false
+	}
 	var assigned map[string]string
 	if len(assign) > 0 {
 		if t.Vars == nil {
@@ -118,6 +142,7 @@ func (x *exec) body(t *Thread, st *State) outcome {
 		if f != nil {
 			return outcome{fail: f, failAt: t.Last}
 		}
+		x.note(func(i *Inspection) { i.AfterInputPath = rawOf(eff) })
 		out, f := x.outputPath(t, st, eff)
 		return outcome{output: out, fail: f, failAt: t.Last}
 	case "Fail":
@@ -253,7 +278,11 @@ func (x *exec) pass(t *Thread, st *State, in any) outcome {
 	}
 	if st.HasResult {
 		result = deepCopy(st.Result)
+		x.note(func(i *Inspection) { i.Result = rawOf(result) })
+	} else {
+		x.note(func(i *Inspection) { i.AfterInputPath, i.AfterParameters = rawOf(eff), rawOf(result) })
 	}
+	x.note(func(i *Inspection) { i.AfterResultSelector = rawOf(result) })
 	vars, f := x.assign(t, st, st.Assign, result)
 	if f != nil {
 		return fail(f)
@@ -262,6 +291,7 @@ func (x *exec) pass(t *Thread, st *State, in any) outcome {
 	if f != nil {
 		return fail(f)
 	}
+	x.note(func(i *Inspection) { i.AfterResultPath = rawOf(out) })
 	if out, f = x.outputPath(t, st, out); f != nil {
 		return fail(f)
 	}
@@ -269,6 +299,7 @@ func (x *exec) pass(t *Thread, st *State, in any) outcome {
 }
 
 func (x *exec) failState(t *Thread, st *State, in any) outcome {
+	x.note(func(i *Inspection) { i.AfterInputPath = rawOf(in) })
 	f := &failure{Error: st.Error, Cause: st.Cause}
 	e := x.env(t, in, st)
 	for _, d := range []struct {
@@ -308,6 +339,7 @@ func (x *exec) choiceState(t *Thread, st *State, in any) outcome {
 	if f != nil {
 		return fail(f)
 	}
+	x.note(func(i *Inspection) { i.AfterInputPath = rawOf(eff) })
 	e := x.env(t, eff, st)
 	next := ""
 	var matched *choiceRule
@@ -350,6 +382,7 @@ func (x *exec) waitState(t *Thread, st *State, in any) outcome {
 	if f != nil {
 		return outcome{fail: f, failAt: t.Last}
 	}
+	x.note(func(i *Inspection) { i.AfterInputPath = rawOf(eff) })
 	if t.Phase == "waited" {
 		return x.waitDone(t, st, eff)
 	}
@@ -427,13 +460,21 @@ func (x *exec) handleFailure(t *Thread, st *State, f *failure, at int64) bool {
 			t.RetryCount++
 			t.Last = at
 			delay := retryDelay(rt, t.Attempts[i], x.rand64)
+			if p := x.r.probe; p != nil {
+				p.retriable(i, delay, f)
+				return false
+			}
 			t.Phase = "retry"
 			t.Action = x.addAction(Action{Kind: KindTimer, Until: x.now.Add(delay), State: st.Name}, t.ID)
+			x.unpark(t)
 			return false
 		}
-		for _, c := range st.Catch {
+		for ci, c := range st.Catch {
 			if !errorMatches(c.ErrorEquals, f.Error) {
 				continue
+			}
+			if p := x.r.probe; p != nil {
+				p.caught(ci, f)
 			}
 			errOut := map[string]any{"Error": f.Error, "Cause": f.Cause}
 			t.Last = at

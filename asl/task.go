@@ -47,13 +47,17 @@ func (x *exec) taskState(t *Thread, st *State, in any) outcome {
 	}
 	rk := classify(st.Resource)
 	token := ""
+	if rk.token {
+		token = x.taskToken()
+	}
 	params := eff
-	if t.Phase == "retrying" && t.Params != nil {
+	// A retry sends the parameters of the first attempt again, except
+	// for a callback task: its parameters carry the new attempt's token.
+	if t.Phase == "retrying" && t.Params != nil && !rk.token {
 		params = valueOf(t.Params)
 	} else if st.Parameters != nil {
 		e := x.env(t, eff, st)
 		if rk.token {
-			token = x.uuid()
 			ctx := e.context().(map[string]any)
 			ctx["Task"] = map[string]any{"Token": token}
 		}
@@ -61,6 +65,7 @@ func (x *exec) taskState(t *Thread, st *State, in any) outcome {
 			return fail(x.stateErr(t, st, f))
 		}
 	}
+	x.note(func(i *Inspection) { i.AfterInputPath, i.AfterParameters = rawOf(eff), rawOf(params) })
 	timeout, heartbeat, f := x.taskTimeouts(t, st, eff)
 	if f != nil {
 		return fail(f)
@@ -68,8 +73,9 @@ func (x *exec) taskState(t *Thread, st *State, in any) outcome {
 	return x.schedule(t, st, params, token, timeout, heartbeat)
 }
 
-// scheduleTask is the JSONata-mode entry: Arguments already evaluated.
-func (x *exec) scheduleTask(t *Thread, st *State, args any, sc *jscope) outcome {
+// scheduleTask is the JSONata-mode entry: Arguments already evaluated
+// (with token, if any, in $states.context.Task.Token).
+func (x *exec) scheduleTask(t *Thread, st *State, args any, sc *jscope, token string) outcome {
 	timeouts := [2]int{}
 	for i, f := range []string{"TimeoutSeconds", "HeartbeatSeconds"} {
 		v, je := x.jfield(st, sc, f, nil)
@@ -84,14 +90,17 @@ func (x *exec) scheduleTask(t *Thread, st *State, args any, sc *jscope) outcome 
 			timeouts[i] = int(min(n, 99999999))
 		}
 	}
-	return x.schedule(t, st, args, "", timeouts[0], timeouts[1])
+	return x.schedule(t, st, args, token, timeouts[0], timeouts[1])
 }
 
 // schedule emits the scheduling events and the task action.
 func (x *exec) schedule(t *Thread, st *State, params any, token string, timeout, heartbeat int) outcome {
 	rk := classify(st.Resource)
+	if rk.kind == "activity" && x.r.Ctx.ActivityExists != nil && !x.r.Ctx.ActivityExists(st.Resource) {
+		return outcome{fail: x.stateErr(t, st, runtimeErr("The activity %s does not exist.", st.Resource)), failAt: t.Last}
+	}
 	if rk.token && token == "" {
-		token = x.uuid()
+		token = x.taskToken()
 	}
 	t.Params = rawOf(params)
 	t.Phase = "task"
@@ -146,6 +155,14 @@ func (x *exec) taskTimeouts(t *Thread, st *State, eff any) (int, int, *failure) 
 func (x *exec) taskDone(t *Thread, st *State, act Action, res Result) outcome {
 	rk := classify(st.Resource)
 	t.Phase = ""
+	if res.Error == "" && len(res.Output) > MaxPayloadBytes {
+		name := rk.resourceType
+		if rk.kind != "service" {
+			name = st.Resource
+		}
+		f := dataLimit(name)
+		res = Result{Error: f.Error, Cause: f.Cause}
+	}
 	if res.Error != "" {
 		typ := "Failed"
 		if res.Error == ErrTimeout || res.Error == ErrHeartbeatTimeout {
@@ -180,6 +197,7 @@ func (x *exec) taskDone(t *Thread, st *State, act Action, res Result) outcome {
 		return outcome{fail: x.stateErr(t, st, runtimeErr("The task result is not valid JSON: %v", err)), failAt: t.Last}
 	}
 	otext := string(rawOf(result))
+	x.note(func(i *Inspection) { i.Result = json.RawMessage(otext) })
 	t.Last = x.emit(t.Last, eventPrefix(rk)+"Succeeded", func(e *HistoryEvent) {
 		switch rk.kind {
 		case "lambda":
@@ -216,6 +234,7 @@ func (x *exec) finishResult(t *Thread, st *State, result any) outcome {
 			return fail(x.stateErr(t, st, f))
 		}
 	}
+	x.note(func(i *Inspection) { i.AfterResultSelector = rawOf(result) })
 	vars, f := x.assign(t, st, st.Assign, result)
 	if f != nil {
 		return fail(f)
@@ -224,6 +243,7 @@ func (x *exec) finishResult(t *Thread, st *State, result any) outcome {
 	if f != nil {
 		return fail(f)
 	}
+	x.note(func(i *Inspection) { i.AfterResultPath = rawOf(out) })
 	if out, f = x.outputPath(t, st, out); f != nil {
 		return fail(f)
 	}

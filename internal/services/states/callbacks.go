@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/vigilsec/vigil/asl"
@@ -34,7 +35,8 @@ func (s *Service) awaitCallback(ctx context.Context, tx *store.Tx, execARN strin
 			return err
 		}
 	}
-	if a.HeartbeatSeconds > 0 {
+	// An activity's heartbeats are due once a worker has taken the task.
+	if a.HeartbeatSeconds > 0 && !isActivity(a.Resource) {
 		heartbeat, err = s.enqueueDeadline(ctx, tx, execARN, a.ID, asl.ErrHeartbeatTimeout, a.HeartbeatSeconds)
 		if err != nil {
 			return err
@@ -49,51 +51,47 @@ func (s *Service) awaitCallback(ctx context.Context, tx *store.Tx, execARN strin
 }
 
 func (s *Service) enqueueDeadline(ctx context.Context, tx *store.Tx, execARN, action, errName string, secs int) (int64, error) {
-	payload, err := json.Marshal(deadlinePayload{jobPayload{execARN, action}, errName})
+	payload, err := json.Marshal(deadlinePayload{jobPayload{Execution: execARN, Action: action}, errName})
 	if err != nil {
 		return 0, err
 	}
 	return tx.Enqueue(ctx, jobDeadline, payload, s.now().Add(time.Duration(secs)*time.Second))
 }
 
-// closeCallbacks closes the tokens of tasks the run no longer awaits and
-// ends their timers.
-func closeCallbacks(ctx context.Context, tx *store.Tx, execARN string, awaited map[string]bool) error {
-	rows, err := tx.QueryContext(ctx, `SELECT token, action, deadline_job, heartbeat_job FROM states_tokens WHERE execution = ? AND closed = 0`, execARN)
+// closeTokens closes the tokens of tasks the run no longer awaits, ends
+// their timers and drops activity tasks no worker has taken yet.
+func closeTokens(ctx context.Context, tx *store.Tx, tokens []any) error {
+	if len(tokens) == 0 {
+		return nil
+	}
+	marks := strings.TrimSuffix(strings.Repeat("?, ", len(tokens)), ", ")
+	rows, err := tx.QueryContext(ctx, `UPDATE states_tokens SET closed = 1 WHERE closed = 0 AND token IN (`+marks+`)
+		RETURNING deadline_job, heartbeat_job`, tokens...)
 	if err != nil {
-		return fmt.Errorf("list task tokens: %w", err)
+		return fmt.Errorf("close task tokens: %w", err)
 	}
-	type open struct {
-		token string
-		jobs  [2]int64
-	}
-	var stale []open
+	var jobs []int64
 	for rows.Next() {
-		var o open
-		var action string
-		if err := rows.Scan(&o.token, &action, &o.jobs[0], &o.jobs[1]); err != nil {
+		var d, h int64
+		if err := rows.Scan(&d, &h); err != nil {
 			rows.Close()
 			return err
 		}
-		if !awaited[action] {
-			stale = append(stale, o)
-		}
+		jobs = append(jobs, d, h)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	for _, o := range stale {
-		for _, j := range o.jobs {
-			if j != 0 {
-				if err := tx.Finish(ctx, j); err != nil {
-					return err
-				}
+	for _, j := range jobs {
+		if j != 0 {
+			if err := tx.Finish(ctx, j); err != nil {
+				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE states_tokens SET closed = 1 WHERE token = ?`, o.token); err != nil {
-			return fmt.Errorf("close task token: %w", err)
-		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM states_activity_tasks WHERE token IN (`+marks+`)`, tokens...); err != nil {
+		return fmt.Errorf("drop activity tasks: %w", err)
 	}
 	return nil
 }
@@ -104,9 +102,7 @@ func (s *Service) handleDeadline(ctx context.Context, job store.Job) error {
 	if err := json.Unmarshal(job.Payload, &p); err != nil {
 		return runtime.Permanent(fmt.Errorf("decode deadline job: %w", err))
 	}
-	if _, _, ok, err := s.awaited(ctx, p.jobPayload); err != nil || !ok {
-		return err
-	}
+	// advance ignores a task that has ended meanwhile.
 	return s.advance(ctx, job.ID, p.jobPayload, asl.Result{Error: p.Error})
 }
 
@@ -180,7 +176,7 @@ func (s *Service) sendTaskResult(ctx context.Context, call *awsproto.Call) (any,
 			return err
 		}
 		call.AddResource("AWS::StepFunctions::Execution", t.Execution)
-		running, err := s.advanceTx(ctx, tx, t.jobPayload, res)
+		running, err := s.advanceTx(ctx, tx, t.jobPayload, res, 0)
 		if err == nil && !running {
 			err = errorf("TaskTimedOut", "Task Timed Out: 'Provided task does not exist anymore'")
 		}

@@ -33,144 +33,9 @@ var taskPolicy = runtime.Policy{MaxAttempts: 0, Backoff: time.Second, MaxBackoff
 type jobPayload struct {
 	Execution string `json:"execution"`
 	Action    string `json:"action"`
-}
-
-// step is what one interpreter call produced.
-type step struct {
-	run     *asl.Run
-	events  []asl.HistoryEvent
-	actions []asl.Action
-}
-
-// commit writes step st of execution ex inside tx.
-func (s *Service) commit(ctx context.Context, tx *store.Tx, ex *execution, st step) error {
-	runJSON, err := json.Marshal(st.run)
-	if err != nil {
-		return fmt.Errorf("encode run: %w", err)
-	}
-	status := st.run.Status()
-	if status == asl.StatusRunning {
-		_, err = tx.ExecContext(ctx, `UPDATE states_executions SET run = ? WHERE arn = ?`, runJSON, ex.ARN)
-	} else {
-		stopped := s.now()
-		if n := len(st.events); n > 0 {
-			stopped = st.events[n-1].Timestamp
-		}
-		errName, cause := st.run.Error()
-		_, err = tx.ExecContext(ctx, `UPDATE states_executions SET run = ?, status = ?, output = ?, error = ?, cause = ?, stopped = ? WHERE arn = ?`,
-			runJSON, status, nullRaw(st.run.Output(), status == asl.StatusSucceeded), nullStr(errName), nullStr(cause), stopped.UnixNano(), ex.ARN)
-	}
-	if err != nil {
-		return fmt.Errorf("update execution: %w", err)
-	}
-	for _, e := range st.events {
-		body, err := json.Marshal(e)
-		if err != nil {
-			return fmt.Errorf("encode event %d: %w", e.ID, err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO states_events (execution, id, body) VALUES (?, ?, ?)`, ex.ARN, e.ID, body); err != nil {
-			return fmt.Errorf("insert event %d: %w", e.ID, err)
-		}
-	}
-	if err := s.schedule(ctx, tx, ex.ARN, st.actions); err != nil {
-		return err
-	}
-	if err := dropUnawaited(ctx, tx, ex.ARN, st.run); err != nil {
-		return err
-	}
-	if status != asl.StatusRunning {
-		return s.reapMachine(ctx, tx, ex.MachineARN)
-	}
-	return nil
-}
-
-func nullRaw(b json.RawMessage, keep bool) any {
-	if !keep || b == nil {
-		return nil
-	}
-	return string(b)
-}
-
-func nullStr(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
-// schedule enqueues one job per action: tasks now, timers when they fall due.
-func (s *Service) schedule(ctx context.Context, tx *store.Tx, execARN string, actions []asl.Action) error {
-	for _, a := range actions {
-		kind, due := jobTask, time.Time{}
-		if a.Kind == asl.KindTimer {
-			kind, due = jobTimer, a.Until
-			if due.IsZero() {
-				due = s.now()
-			}
-		}
-		payload, err := json.Marshal(jobPayload{Execution: execARN, Action: a.ID})
-		if err != nil {
-			return err
-		}
-		id, err := tx.Enqueue(ctx, kind, payload, due)
-		if err != nil {
-			return err
-		}
-		body, err := json.Marshal(a)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO states_actions (execution, action, job, body) VALUES (?, ?, ?, ?)`, execARN, a.ID, id, body); err != nil {
-			return fmt.Errorf("record action %s: %w", a.ID, err)
-		}
-		if a.Kind == asl.KindTask && a.TaskToken != "" {
-			if err := s.awaitCallback(ctx, tx, execARN, a); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// dropUnawaited ends the jobs of actions the run no longer awaits: all of
-// them once it has ended, a cancelled branch's while it runs.
-func dropUnawaited(ctx context.Context, tx *store.Tx, execARN string, run *asl.Run) error {
-	awaited := map[string]bool{}
-	for _, a := range run.PendingActions() {
-		awaited[a.ID] = true
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT action, job FROM states_actions WHERE execution = ?`, execARN)
-	if err != nil {
-		return fmt.Errorf("list actions: %w", err)
-	}
-	type entry struct {
-		action string
-		job    int64
-	}
-	var stale []entry
-	for rows.Next() {
-		var e entry
-		if err := rows.Scan(&e.action, &e.job); err != nil {
-			rows.Close()
-			return err
-		}
-		if !awaited[e.action] {
-			stale = append(stale, e)
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for _, e := range stale {
-		if err := tx.Finish(ctx, e.job); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM states_actions WHERE execution = ? AND action = ?`, execARN, e.action); err != nil {
-			return fmt.Errorf("drop action %s: %w", e.action, err)
-		}
-	}
-	return closeCallbacks(ctx, tx, execARN, awaited)
+	// Act is the action itself (absent from jobs of older versions,
+	// which keep it in states_actions).
+	Act *asl.Action `json:"act,omitempty"`
 }
 
 // reapMachine deletes a DELETING machine once its last execution closed.
@@ -193,6 +58,21 @@ func (s *Service) reapMachine(ctx context.Context, tx *store.Tx, arn string) err
 // awaited loads the action a job is for. ok is false when there is
 // nothing to do: the execution ended or no longer awaits the action.
 func (s *Service) awaited(ctx context.Context, p jobPayload) (act asl.Action, deleting, ok bool, err error) {
+	if p.Act != nil {
+		// A job exists only while its action is awaited: the step that
+		// drops the action ends the job in the same transaction.
+		var machineStatus sql.NullString
+		err = s.env.DB.Read().QueryRowContext(ctx, `SELECT m.status FROM states_executions e
+			LEFT JOIN states_machines m ON m.arn = e.machine_arn
+			WHERE e.arn = ? AND e.status = 'RUNNING'`, p.Execution).Scan(&machineStatus)
+		if errors.Is(err, sql.ErrNoRows) {
+			return act, false, false, nil
+		}
+		if err != nil {
+			return act, false, false, fmt.Errorf("load execution %s: %w", p.Execution, err)
+		}
+		return *p.Act, machineStatus.String == statusDeleting, true, nil
+	}
 	var body []byte
 	var machineStatus sql.NullString
 	err = s.env.DB.Read().QueryRowContext(ctx, `SELECT a.body, m.status FROM states_actions a
@@ -220,17 +100,10 @@ func (s *Service) handleTask(ctx context.Context, job store.Job) error {
 	if err != nil || !ok {
 		return err
 	}
-	var res asl.Result
-	if !deleting {
-		res = s.perform(ctx, act)
-		if ctx.Err() != nil {
-			return ctx.Err() // shutting down: the job runs again after restart
-		}
-		if act.TaskToken != "" && res.Error == "" {
-			return nil // the call went out; the task ends with SendTask*
-		}
+	if deleting {
+		return s.advance(ctx, job.ID, p, asl.Result{})
 	}
-	return s.advance(ctx, job.ID, p, res)
+	return s.runTasks(ctx, job.ID, p, act)
 }
 
 func (s *Service) handleTimer(ctx context.Context, job store.Job) error {
@@ -252,8 +125,9 @@ func (s *Service) handleTimer(ctx context.Context, job store.Job) error {
 // step together with the end of the job that produced it.
 func (s *Service) advance(ctx context.Context, jobID int64, p jobPayload, res asl.Result) error {
 	return s.env.DB.Write(ctx, func(tx *store.Tx) error {
-		if _, err := s.advanceTx(ctx, tx, p, res); err != nil {
-			return err
+		running, err := s.advanceTx(ctx, tx, p, res, jobID)
+		if err != nil || running {
+			return err // a running execution's commit ended the job
 		}
 		return tx.Finish(ctx, jobID)
 	})
@@ -261,33 +135,29 @@ func (s *Service) advance(ctx context.Context, jobID int64, p jobPayload, res as
 
 // advanceTx feeds a result to an execution inside tx. It reports whether
 // the execution was still running.
-func (s *Service) advanceTx(ctx context.Context, tx *store.Tx, p jobPayload, res asl.Result) (bool, error) {
-	ex, err := getExecution(ctx, tx, p.Execution, true)
-	if err != nil || ex == nil || ex.Status != asl.StatusRunning {
+func (s *Service) advanceTx(ctx context.Context, tx *store.Tx, p jobPayload, res asl.Result, jobID int64) (bool, error) {
+	ex, machineStatus, err := loadRunning(ctx, tx, p.Execution)
+	if err != nil || ex == nil {
 		return false, err
 	}
-	st, err := s.resume(ctx, tx, ex, p.Action, res)
+	st, err := s.resume(ctx, tx, ex, machineStatus, p.Action, res)
 	if err != nil {
 		return true, err
 	}
+	st.job, st.machineStatus = jobID, machineStatus
 	return true, s.commit(ctx, tx, ex, st)
 }
 
 // resume runs the interpreter on one result. A machine being deleted
 // stops its executions at their next transition, as AWS does.
-func (s *Service) resume(ctx context.Context, tx *store.Tx, ex *execution, actionID string, res asl.Result) (step, error) {
+func (s *Service) resume(ctx context.Context, tx *store.Tx, ex *execution, machineStatus, actionID string, res asl.Result) (step, error) {
 	var run asl.Run
 	if err := json.Unmarshal(ex.Run, &run); err != nil {
 		return step{}, fmt.Errorf("decode run of %s: %w", ex.ARN, err)
 	}
-	st := step{run: &run}
+	st := step{run: &run, before: run.PendingActions(), known: true}
 	now := s.now()
-	var status string
-	err := tx.QueryRowContext(ctx, `SELECT status FROM states_machines WHERE arn = ?`, ex.MachineARN).Scan(&status)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return step{}, fmt.Errorf("load state machine %s: %w", ex.MachineARN, err)
-	}
-	if status == statusDeleting {
+	if machineStatus == statusDeleting {
 		st.events = run.Stop("", "", now)
 		return st, nil
 	}
@@ -295,6 +165,7 @@ func (s *Service) resume(ctx context.Context, tx *store.Tx, ex *execution, actio
 	if err != nil {
 		return step{}, err
 	}
+	run.Ctx.ActivityExists = s.activityExists(ctx, tx)
 	st.events, st.actions, err = run.Complete(m, actionID, res, now)
 	if err != nil {
 		// An interpreter fault must not leave the execution hanging.

@@ -116,20 +116,22 @@ type DataDetails struct {
 
 // DescribeExecutionOutput is DescribeExecution's result.
 type DescribeExecutionOutput struct {
-	ExecutionArn    string              `json:"executionArn"`
-	StateMachineArn string              `json:"stateMachineArn"`
-	Name            string              `json:"name"`
-	Status          string              `json:"status"`
-	StartDate       awsproto.EpochTime  `json:"startDate"`
-	StopDate        *awsproto.EpochTime `json:"stopDate,omitempty"`
-	Input           string              `json:"input"`
-	InputDetails    DataDetails         `json:"inputDetails"`
-	Output          *string             `json:"output,omitempty"`
-	OutputDetails   *DataDetails        `json:"outputDetails,omitempty"`
-	Error           *string             `json:"error,omitempty"`
-	Cause           *string             `json:"cause,omitempty"`
-	RedriveCount    int                 `json:"redriveCount"`
-	RedriveStatus   string              `json:"redriveStatus"`
+	ExecutionArn        string              `json:"executionArn"`
+	StateMachineArn     string              `json:"stateMachineArn"`
+	Name                string              `json:"name"`
+	Status              string              `json:"status"`
+	StartDate           awsproto.EpochTime  `json:"startDate"`
+	StopDate            *awsproto.EpochTime `json:"stopDate,omitempty"`
+	Input               string              `json:"input"`
+	InputDetails        DataDetails         `json:"inputDetails"`
+	Output              *string             `json:"output,omitempty"`
+	OutputDetails       *DataDetails        `json:"outputDetails,omitempty"`
+	Error               *string             `json:"error,omitempty"`
+	Cause               *string             `json:"cause,omitempty"`
+	RedriveCount        int                 `json:"redriveCount"`
+	RedriveDate         *awsproto.EpochTime `json:"redriveDate,omitempty"`
+	RedriveStatus       string              `json:"redriveStatus"`
+	RedriveStatusReason string              `json:"redriveStatusReason,omitempty"`
 }
 
 // ExecutionListItem is one entry of ListExecutions.
@@ -140,6 +142,8 @@ type ExecutionListItem struct {
 	Status          string              `json:"status"`
 	StartDate       awsproto.EpochTime  `json:"startDate"`
 	StopDate        *awsproto.EpochTime `json:"stopDate,omitempty"`
+	RedriveCount    *int                `json:"redriveCount,omitempty"`
+	RedriveDate     *awsproto.EpochTime `json:"redriveDate,omitempty"`
 }
 
 // ListExecutionsOutput is ListExecutions' result.
@@ -205,4 +209,60 @@ type tagsInput struct {
 // ListTagsOutput is ListTagsForResource's result.
 type ListTagsOutput struct {
 	Tags []Tag `json:"tags"`
+}
+
+// EncryptionConfiguration is accepted with type AWS_OWNED_KEY only.
+type EncryptionConfiguration struct {
+	Type                         string `json:"type,omitempty"`
+	KmsKeyId                     string `json:"kmsKeyId,omitempty"`
+	KmsDataKeyReusePeriodSeconds int    `json:"kmsDataKeyReusePeriodSeconds,omitempty"`
+}
+
+type createActivityInput struct {
+	Name                    *string                  `json:"name"`
+	Tags                    []Tag                    `json:"tags"`
+	EncryptionConfiguration *EncryptionConfiguration `json:"encryptionConfiguration"`
+}
+
+// CreateActivityOutput is CreateActivity's result.
+type CreateActivityOutput struct {
+	ActivityArn  string             `json:"activityArn"`
+	CreationDate awsproto.EpochTime `json:"creationDate"`
+}
+
+type activityInput struct {
+	ActivityArn *string `json:"activityArn"`
+}
+
+// DescribeActivityOutput is DescribeActivity's result.
+type DescribeActivityOutput struct {
+	ActivityArn             string                   `json:"activityArn"`
+	Name                    string                   `json:"name"`
+	CreationDate            awsproto.EpochTime       `json:"creationDate"`
+	EncryptionConfiguration *EncryptionConfiguration `json:"encryptionConfiguration,omitempty"`
+}
+
+// ActivityListItem is one entry of ListActivities.
+type ActivityListItem struct {
+	ActivityArn  string             `json:"activityArn"`
+	Name         string             `json:"name"`
+	CreationDate awsproto.EpochTime `json:"creationDate"`
+}
+
+// ListActivitiesOutput is ListActivities' result.
+type ListActivitiesOutput struct {
+	Activities []ActivityListItem `json:"activities"`
+	NextToken  string             `json:"nextToken,omitempty"`
+}
+
+type getActivityTaskInput struct {
+	ActivityArn *string `json:"activityArn"`
+	WorkerName  *string `json:"workerName"`
+}
+
+// GetActivityTaskOutput is GetActivityTask's result; both members are
+// absent when no task came within the poll.
+type GetActivityTaskOutput struct {
+	TaskToken *string `json:"taskToken,omitempty"`
+	Input     *string `json:"input,omitempty"`
 }

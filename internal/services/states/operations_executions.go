@@ -69,7 +69,7 @@ func (s *Service) startExecution(ctx context.Context, call *awsproto.Call) (any,
 	call.AddResource("AWS::StepFunctions::StateMachine", machineARN)
 	call.AddResource("AWS::StepFunctions::Execution", ex.ARN)
 	err := s.env.DB.Write(ctx, func(tx *store.Tx) error {
-		m, err := getMachine(ctx, tx, machineARN)
+		m, err := getMachineMeta(ctx, tx, machineARN)
 		if err != nil {
 			return err
 		}
@@ -79,12 +79,12 @@ func (s *Service) startExecution(ctx context.Context, call *awsproto.Call) (any,
 		if m.Status == statusDeleting {
 			return errorf("StateMachineDeleting", "State machine is being deleted: '%s'", machineARN)
 		}
-		if err := s.checkExisting(ctx, tx, ex); err != nil {
-			return err
-		}
 		ex.DefHash, ex.RoleARN = m.DefHash, m.RoleARN
 		return s.begin(ctx, tx, ex, m)
 	})
+	if errors.Is(err, errExecutionExists) {
+		err = s.checkExisting(ctx, s.env.DB.Read(), ex)
+	}
 	var again *started
 	if errors.As(err, &again) {
 		return again.out, nil
@@ -97,10 +97,13 @@ func (s *Service) startExecution(ctx context.Context, call *awsproto.Call) (any,
 
 // checkExisting makes StartExecution idempotent the way AWS does: the same
 // name and input as a running execution answer with that execution.
-func (s *Service) checkExisting(ctx context.Context, tx *store.Tx, ex *execution) error {
-	old, err := getExecution(ctx, tx, ex.ARN, false)
-	if err != nil || old == nil {
+func (s *Service) checkExisting(ctx context.Context, q querier, ex *execution) error {
+	old, err := getExecution(ctx, q, ex.ARN, false)
+	if err != nil {
 		return err
+	}
+	if old == nil {
+		return fmt.Errorf("execution %s exists and does not", ex.ARN)
 	}
 	if old.Status == asl.StatusRunning && old.Input == ex.Input {
 		return &started{&StartExecutionOutput{ExecutionArn: old.ARN, StartDate: awsproto.EpochTime(old.Started)}}
@@ -114,21 +117,18 @@ func (s *Service) begin(ctx context.Context, tx *store.Tx, ex *execution, m *mac
 	if err != nil {
 		return err
 	}
-	var seed [8]byte
+	var seed [8 + 32]byte
 	rand.Read(seed[:])
 	actx := asl.Context{
 		ExecutionArn: ex.ARN, ExecutionName: ex.Name, StateMachineArn: m.ARN, StateMachineName: m.Name,
-		RoleArn: m.RoleARN, StartTime: ex.Started, Region: s.env.Region, Seed: binary.LittleEndian.Uint64(seed[:]) | 1,
+		RoleArn: m.RoleARN, StartTime: ex.Started, Region: s.env.Region, Seed: binary.LittleEndian.Uint64(seed[:8]) | 1,
+		TokenKey: seed[8:], ActivityExists: s.activityExists(ctx, tx),
 	}
 	run, events, actions, err := asl.Start(parsed, actx, json.RawMessage(ex.Input), ex.Started)
 	if err != nil {
 		return errorf("InvalidExecutionInput", "Invalid State Machine Execution Input: '%v'", err)
 	}
-	ex.Run = []byte("{}")
-	if err := insertExecution(ctx, tx, ex); err != nil {
-		return err
-	}
-	return s.commit(ctx, tx, ex, step{run: run, events: events, actions: actions})
+	return s.commit(ctx, tx, ex, step{run: run, events: events, actions: actions, known: true, insert: true, machineStatus: m.Status})
 }
 
 // executionFromInput validates a call's executionArn and loads it.
@@ -166,7 +166,15 @@ func (s *Service) describeExecution(ctx context.Context, call *awsproto.Call) (a
 	out := &DescribeExecutionOutput{
 		ExecutionArn: ex.ARN, StateMachineArn: ex.MachineARN, Name: ex.Name, Status: ex.Status,
 		StartDate: awsproto.EpochTime(ex.Started), Input: ex.Input, InputDetails: DataDetails{Included: true},
-		RedriveStatus: "NOT_REDRIVABLE",
+		RedriveCount: ex.RedriveCount,
+	}
+	out.RedriveStatus, out.RedriveStatusReason = "REDRIVABLE", ""
+	if reason := redrivable(ex, s.now()); reason != "" {
+		out.RedriveStatus, out.RedriveStatusReason = "NOT_REDRIVABLE", reason
+	}
+	if ex.RedriveDate.Valid {
+		t := epoch(ex.RedriveDate.Int64)
+		out.RedriveDate = &t
 	}
 	if ex.Stopped.Valid {
 		t := epoch(ex.Stopped.Int64)
@@ -237,9 +245,6 @@ func (s *Service) listExecutions(ctx context.Context, call *awsproto.Call) (any,
 
 func (s *Service) pageExecutions(ctx context.Context, machineARN string, in listInput) (*ListExecutionsOutput, error) {
 	out := &ListExecutionsOutput{Executions: []ExecutionListItem{}}
-	if str(in.RedriveFilter) == "REDRIVEN" {
-		return out, nil // Vigil does not redrive
-	}
 	// Newest first; the token is the last (started, arn) returned.
 	afterStarted, afterARN := int64(1<<63-1), ""
 	if in.NextToken != nil {
@@ -251,16 +256,22 @@ func (s *Service) pageExecutions(ctx context.Context, machineARN string, in list
 		}
 		afterStarted, afterARN = n, arn
 	}
-	q := `SELECT arn, machine_arn, name, status, started, stopped FROM states_executions
+	q := `SELECT arn, machine_arn, name, status, started, stopped, redrive_count, redrive_date FROM states_executions
 		WHERE machine_arn = ? AND (started < ? OR (started = ? AND arn < ?))`
 	args := []any{machineARN, afterStarted, afterStarted, afterARN}
 	if in.NextToken == nil {
-		q = `SELECT arn, machine_arn, name, status, started, stopped FROM states_executions WHERE machine_arn = ?`
+		q = `SELECT arn, machine_arn, name, status, started, stopped, redrive_count, redrive_date FROM states_executions WHERE machine_arn = ?`
 		args = args[:1]
 	}
 	if in.StatusFilter != nil {
 		q += ` AND status = ?`
 		args = append(args, *in.StatusFilter)
+	}
+	switch str(in.RedriveFilter) {
+	case "REDRIVEN":
+		q += ` AND redrive_count > 0`
+	case "NOT_REDRIVEN":
+		q += ` AND redrive_count = 0`
 	}
 	limit := pageLimit(in.MaxResults)
 	q += ` ORDER BY started DESC, arn DESC LIMIT ?`
@@ -274,9 +285,17 @@ func (s *Service) pageExecutions(ctx context.Context, machineARN string, in list
 	for rows.Next() {
 		var it ExecutionListItem
 		var startedNS int64
-		var stopped *int64
-		if err := rows.Scan(&it.ExecutionArn, &it.StateMachineArn, &it.Name, &it.Status, &startedNS, &stopped); err != nil {
+		var stopped, redriveDate *int64
+		var redriveCount int
+		if err := rows.Scan(&it.ExecutionArn, &it.StateMachineArn, &it.Name, &it.Status, &startedNS, &stopped, &redriveCount, &redriveDate); err != nil {
 			return nil, err
+		}
+		if redriveCount > 0 {
+			it.RedriveCount = &redriveCount
+		}
+		if redriveDate != nil {
+			t := epoch(*redriveDate)
+			it.RedriveDate = &t
 		}
 		it.StartDate = epoch(startedNS)
 		if stopped != nil {
@@ -325,8 +344,9 @@ func (s *Service) stopExecution(ctx context.Context, call *awsproto.Call) (any, 
 			return fmt.Errorf("decode run of %s: %w", ex.ARN, err)
 		}
 		stopped = s.now()
+		before := run.PendingActions()
 		events := run.Stop(str(in.Error), str(in.Cause), stopped)
-		return s.commit(ctx, tx, ex, step{run: &run, events: events})
+		return s.commit(ctx, tx, ex, step{run: &run, events: events, before: before, known: true})
 	})
 	if err != nil {
 		return nil, err
@@ -361,36 +381,24 @@ func (s *Service) getExecutionHistory(ctx context.Context, call *awsproto.Call) 
 		}
 		after = n
 	}
-	q := `SELECT id, body FROM states_events WHERE execution = ? AND id > ? ORDER BY id LIMIT ?`
-	if in.ReverseOrder.Value {
-		q = `SELECT id, body FROM states_events WHERE execution = ? AND id < ? ORDER BY id DESC LIMIT ?`
-	}
 	limit := pageLimit(in.MaxResults)
-	rows, err := s.env.DB.Read().QueryContext(ctx, q, ex.ARN, after, limit+1)
+	events, err := readHistory(ctx, s.env.DB.Read(), ex.ARN, after, in.ReverseOrder.Value, limit+1)
 	if err != nil {
-		return nil, fmt.Errorf("read history: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
 	withData := !in.IncludeExecutionData.Set || in.IncludeExecutionData.Value
 	out := &GetExecutionHistoryOutput{Events: []json.RawMessage{}}
-	var lastID int64
-	for rows.Next() {
-		var id int64
-		var body []byte
-		if err := rows.Scan(&id, &body); err != nil {
-			return nil, err
-		}
-		if len(out.Events) == limit {
-			out.NextToken = encodeToken(strconv.FormatInt(lastID, 10))
+	for i, e := range events {
+		if i == limit {
+			out.NextToken = encodeToken(strconv.FormatInt(events[i-1].id, 10))
 			break
 		}
 		if !withData {
-			body = withoutData(body)
+			e.body = withoutData(e.body)
 		}
-		lastID = id
-		out.Events = append(out.Events, body)
+		out.Events = append(out.Events, e.body)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // withoutData drops execution data (inputs, outputs, parameters) from an

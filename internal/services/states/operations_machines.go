@@ -2,6 +2,7 @@ package states
 
 import (
 	"context"
+	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -379,21 +380,44 @@ func (s *Service) listTags(ctx context.Context, call *awsproto.Call) (any, error
 	if err := c.err(); err != nil {
 		return nil, err
 	}
-	if err := checkMachineARN(*in.ResourceArn); err != nil {
-		return nil, err
-	}
-	m, err := getMachine(ctx, s.env.DB.Read(), *in.ResourceArn)
+	table, err := taggedTable(*in.ResourceArn)
 	if err != nil {
 		return nil, err
 	}
-	if m == nil {
-		return nil, awsproto.Errorf(http.StatusBadRequest, "ResourceNotFound", "Resource not found: '%s'", *in.ResourceArn)
+	tags, err := loadTags(ctx, s.env.DB.Read(), table, *in.ResourceArn)
+	if err != nil {
+		return nil, err
 	}
-	out := &ListTagsOutput{Tags: m.Tags}
-	if out.Tags == nil {
-		out.Tags = []Tag{}
+	if tags == nil {
+		tags = []Tag{}
 	}
-	return out, nil
+	return &ListTagsOutput{Tags: tags}, nil
+}
+
+// taggedTable names the table of a taggable resource: a state machine
+// or an activity.
+func taggedTable(arn string) (string, error) {
+	if r, err := parseStatesARN(arn); err == nil && r.typ == "activity" {
+		return "states_activities", checkActivityARN(arn)
+	}
+	return "states_machines", checkMachineARN(arn)
+}
+
+// loadTags reads a resource's tags; a missing resource is ResourceNotFound.
+func loadTags(ctx context.Context, q querier, table, arn string) ([]Tag, error) {
+	var raw string
+	err := q.QueryRowContext(ctx, `SELECT tags FROM `+table+` WHERE arn = ?`, arn).Scan(&raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, awsproto.Errorf(http.StatusBadRequest, "ResourceNotFound", "Resource not found: '%s'", arn)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load tags of %s: %w", arn, err)
+	}
+	var tags []Tag
+	if err := json.Unmarshal([]byte(raw), &tags); err != nil {
+		return nil, fmt.Errorf("tags of %s: %w", arn, err)
+	}
+	return tags, nil
 }
 
 func (s *Service) tagResource(ctx context.Context, call *awsproto.Call) (any, error) {
@@ -444,19 +468,21 @@ func (s *Service) retag(ctx context.Context, call *awsproto.Call, arn *string, c
 	if err := c.err(); err != nil {
 		return err
 	}
-	if err := checkMachineARN(*arn); err != nil {
+	table, err := taggedTable(*arn)
+	if err != nil {
 		return err
 	}
-	call.AddResource("AWS::StepFunctions::StateMachine", *arn)
+	kind := "AWS::StepFunctions::StateMachine"
+	if table == "states_activities" {
+		kind = "AWS::StepFunctions::Activity"
+	}
+	call.AddResource(kind, *arn)
 	return s.env.DB.Write(ctx, func(tx *store.Tx) error {
-		m, err := getMachine(ctx, tx, *arn)
+		old, err := loadTags(ctx, tx, table, *arn)
 		if err != nil {
 			return err
 		}
-		if m == nil {
-			return awsproto.Errorf(http.StatusBadRequest, "ResourceNotFound", "Resource not found: '%s'", *arn)
-		}
-		tags := change(m.Tags)
+		tags := change(old)
 		if len(tags) > maxTags {
 			return errorf("TooManyTags", "Too many tags: a state machine can have at most %d.", maxTags)
 		}
@@ -464,7 +490,7 @@ func (s *Service) retag(ctx context.Context, call *awsproto.Call, arn *string, c
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE states_machines SET tags = ? WHERE arn = ?`, string(b), *arn)
+		_, err = tx.ExecContext(ctx, `UPDATE `+table+` SET tags = ? WHERE arn = ?`, string(b), *arn)
 		return err
 	})
 }

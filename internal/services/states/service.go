@@ -7,8 +7,10 @@ package states
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vigilsec/vigil/asl"
@@ -35,24 +37,42 @@ type Service struct {
 	env *services.Env
 	now func() time.Time
 
-	mu     sync.Mutex
-	parsed map[string]*asl.Machine // by definition hash
+	mu          sync.Mutex
+	parsed      map[string]*asl.Machine // by definition hash
+	actWake     chan struct{}           // closed when an activity task is queued
+	pollTimeout time.Duration           // GetActivityTask's long poll
+	// mayHaveParents is false while no .sync task has ever waited for a
+	// child, which spares every execution's end a lookup.
+	mayHaveParents atomic.Bool
+	// stopping is closed when the server shuts down; long polls end then.
+	stopping <-chan struct{}
 }
 
 // New returns the Step Functions service and registers its job handlers.
 func New(env *services.Env) *Service {
-	s := &Service{env: env, now: func() time.Time { return time.Now().UTC() }, parsed: map[string]*asl.Machine{}}
+	s := &Service{env: env, now: func() time.Time { return time.Now().UTC() }, parsed: map[string]*asl.Machine{}, pollTimeout: activityPoll}
 	if env.Runner != nil {
 		env.Runner.Handle(jobTask, s.handleTask, taskPolicy)
 		env.Runner.Handle(jobTimer, s.handleTimer, taskPolicy)
 		env.Runner.Handle(jobDeadline, s.handleDeadline, taskPolicy)
+		env.Runner.Handle(jobChild, s.handleChild, taskPolicy)
 	}
 	return s
 }
 
-// Start creates the service's tables.
+// Start creates the service's tables and requeues the tasks that were
+// running in a worker when the process last stopped.
 func (s *Service) Start(ctx context.Context) error {
-	return s.env.DB.Migrate(ctx, "states", schema)
+	if err := s.env.DB.Migrate(ctx, "states", schema); err != nil {
+		return err
+	}
+	s.stopping = ctx.Done()
+	var waiting int
+	if err := s.env.DB.Read().QueryRowContext(ctx, `SELECT COUNT(*) FROM states_children`).Scan(&waiting); err != nil {
+		return fmt.Errorf("count waiting parents: %w", err)
+	}
+	s.mayHaveParents.Store(waiting > 0)
+	return s.requeueHeld(ctx)
 }
 
 // Spec describes how the service is reached.
@@ -87,6 +107,20 @@ func (s *Service) Handle(ctx context.Context, call *awsproto.Call) (any, error) 
 		return s.sendTaskResult(ctx, call)
 	case "SendTaskHeartbeat":
 		return s.sendTaskHeartbeat(ctx, call)
+	case "CreateActivity":
+		return s.createActivity(ctx, call)
+	case "DescribeActivity":
+		return s.describeActivity(ctx, call)
+	case "ListActivities":
+		return s.listActivities(ctx, call)
+	case "DeleteActivity":
+		return s.deleteActivity(ctx, call)
+	case "GetActivityTask":
+		return s.getActivityTask(ctx, call)
+	case "RedriveExecution":
+		return s.redriveExecution(ctx, call)
+	case "TestState":
+		return s.testState(ctx, call)
 	case "ListTagsForResource":
 		return s.listTags(ctx, call)
 	case "TagResource":

@@ -646,10 +646,12 @@ func TestBranchFailureDropsSiblings(t *testing.T) {
 		t.Errorf("describe %v", d)
 	}
 	var jobs, actions int
+	var awaited string
 	in.db.Read().QueryRow(`SELECT COUNT(*) FROM jobs`).Scan(&jobs)
 	in.db.Read().QueryRow(`SELECT COUNT(*) FROM states_actions`).Scan(&actions)
-	if jobs != 0 || actions != 0 {
-		t.Errorf("after the run ended: %d jobs, %d actions left", jobs, actions)
+	in.db.Read().QueryRow(`SELECT jobs FROM states_executions WHERE arn = ?`, ex).Scan(&awaited)
+	if jobs != 0 || actions != 0 || awaited != "{}" {
+		t.Errorf("after the run ended: %d jobs, %d actions, %s awaited", jobs, actions, awaited)
 	}
 }
 
@@ -784,7 +786,7 @@ func TestCallbackTimeouts(t *testing.T) {
 	if d := in.wait(t, exTO); d["status"] != "FAILED" || d["error"] != "States.Timeout" {
 		t.Errorf("timeout: %v", d)
 	}
-	if got := types(in.history(t, exTO)); got != "ExecutionStarted,TaskStateEntered,TaskScheduled,TaskStarted,TaskTimedOut,ExecutionFailed" {
+	if got := types(in.history(t, exTO)); got != "ExecutionStarted,TaskStateEntered,TaskScheduled,TaskStarted,TaskSubmitted,TaskTimedOut,ExecutionFailed" {
 		t.Errorf("history %s", got)
 	}
 	var jobs int

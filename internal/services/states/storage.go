@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/vigilsec/vigil/internal/store"
@@ -76,6 +77,45 @@ var schema = []string{
 		heartbeat_secs INTEGER NOT NULL DEFAULT 0
 	)`,
 	`CREATE INDEX states_tokens_execution ON states_tokens (execution, closed)`,
+	`CREATE TABLE states_activities (
+		arn     TEXT PRIMARY KEY,
+		name    TEXT NOT NULL UNIQUE,
+		created INTEGER NOT NULL, -- unix nanoseconds
+		tags    TEXT NOT NULL     -- JSON [{key, value}]
+	)`,
+	// Activity tasks scheduled and not yet handed to a worker by
+	// GetActivityTask; the token row (states_tokens) outlives them.
+	`CREATE TABLE states_activity_tasks (
+		token     TEXT PRIMARY KEY,
+		activity  TEXT NOT NULL,
+		execution TEXT NOT NULL,
+		action    TEXT NOT NULL,
+		input     TEXT NOT NULL,
+		seq       INTEGER NOT NULL -- scheduling order
+	)`,
+	`CREATE INDEX states_activity_tasks_queue ON states_activity_tasks (activity, seq)`,
+	// Child executions a .sync task waits for.
+	`CREATE TABLE states_children (
+		child     TEXT PRIMARY KEY,
+		execution TEXT NOT NULL,
+		action    TEXT NOT NULL,
+		mode      TEXT NOT NULL -- "sync" or "sync:2"
+	)`,
+	`ALTER TABLE states_executions ADD COLUMN redrive_count INTEGER NOT NULL DEFAULT 0`,
+	`ALTER TABLE states_executions ADD COLUMN redrive_date INTEGER`,
+	// History events are written one row per transition: the events of
+	// one interpreter call (ids first..last) as a JSON array. Executions
+	// written before this table keep their rows in states_events.
+	`CREATE TABLE states_history (
+		execution TEXT NOT NULL,
+		last      INTEGER NOT NULL,
+		first     INTEGER NOT NULL,
+		body      BLOB NOT NULL
+	)`,
+	`CREATE UNIQUE INDEX states_history_execution ON states_history (execution, last)`,
+	// The job carrying each awaited action, as JSON {action: job}; NULL
+	// for executions that keep them in states_actions.
+	`ALTER TABLE states_executions ADD COLUMN jobs TEXT`,
 }
 
 // machine is a state machine row.
@@ -93,7 +133,12 @@ type execution struct {
 	Output, Error, Cause                            sql.NullString
 	Started                                         time.Time
 	Stopped                                         sql.NullInt64
+	RedriveCount                                    int
+	RedriveDate                                     sql.NullInt64
 	Run                                             []byte
+	// Jobs maps each awaited action to its job (with the run only); nil
+	// for an execution whose actions are rows of states_actions.
+	Jobs map[string]int64
 }
 
 // querier is what both the read pool and a write transaction offer.
@@ -140,6 +185,20 @@ func scanMachine(row interface{ Scan(...any) error }) (*machine, error) {
 	return &m, nil
 }
 
+// getMachineMeta returns the machine with arn without its definition
+// text, or nil.
+func getMachineMeta(ctx context.Context, q querier, arn string) (*machine, error) {
+	m, err := scanMachine(q.QueryRowContext(ctx, `SELECT m.arn, m.name, m.def_hash, m.role_arn, m.type, m.status, m.created, m.tags, ''
+		FROM states_machines m WHERE m.arn = ?`, arn))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load state machine: %w", err)
+	}
+	return m, nil
+}
+
 // getMachine returns the machine with arn, or nil.
 func getMachine(ctx context.Context, q querier, arn string) (*machine, error) {
 	m, err := scanMachine(q.QueryRowContext(ctx, `SELECT `+machineCols+` FROM states_machines m
@@ -169,19 +228,29 @@ func insertMachine(ctx context.Context, tx *store.Tx, m *machine) error {
 	return nil
 }
 
-const execCols = `arn, machine_arn, name, def_hash, role_arn, status, input, output, error, cause, started, stopped`
+const execCols = `arn, machine_arn, name, def_hash, role_arn, status, input, output, error, cause, started, stopped, redrive_count, redrive_date`
 
 func scanExecution(row interface{ Scan(...any) error }, withRun bool) (*execution, error) {
 	var e execution
 	var started int64
-	dest := []any{&e.ARN, &e.MachineARN, &e.Name, &e.DefHash, &e.RoleARN, &e.Status, &e.Input, &e.Output, &e.Error, &e.Cause, &started, &e.Stopped}
+	dest := []any{&e.ARN, &e.MachineARN, &e.Name, &e.DefHash, &e.RoleARN, &e.Status, &e.Input, &e.Output, &e.Error, &e.Cause, &started, &e.Stopped,
+		&e.RedriveCount, &e.RedriveDate}
+	var jobs sql.NullString
 	if withRun {
-		dest = append(dest, &e.Run)
+		dest = append(dest, &e.Run, &jobs)
 	}
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
 	e.Started = time.Unix(0, started).UTC()
+	if jobs.Valid {
+		if err := json.Unmarshal([]byte(jobs.String), &e.Jobs); err != nil {
+			return nil, fmt.Errorf("execution %s jobs: %w", e.ARN, err)
+		}
+		if e.Jobs == nil {
+			e.Jobs = map[string]int64{}
+		}
+	}
 	return &e, nil
 }
 
@@ -189,7 +258,7 @@ func scanExecution(row interface{ Scan(...any) error }, withRun bool) (*executio
 func getExecution(ctx context.Context, q querier, arn string, withRun bool) (*execution, error) {
 	cols := execCols
 	if withRun {
-		cols += ", run"
+		cols += ", run, jobs"
 	}
 	e, err := scanExecution(q.QueryRowContext(ctx, `SELECT `+cols+` FROM states_executions WHERE arn = ?`, arn), withRun)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -201,13 +270,130 @@ func getExecution(ctx context.Context, q querier, arn string, withRun bool) (*ex
 	return e, nil
 }
 
+// loadRunning loads a running execution with its run, and its state
+// machine's status ("" if deleted), in one query; nil if it is not
+// running.
+// It reads only what a transition needs.
+func loadRunning(ctx context.Context, q querier, arn string) (*execution, string, error) {
+	e := &execution{ARN: arn, Status: "RUNNING"}
+	var machineStatus, jobs sql.NullString
+	err := q.QueryRowContext(ctx, `SELECT e.machine_arn, e.def_hash, e.run, e.jobs, m.status FROM states_executions e
+		LEFT JOIN states_machines m ON m.arn = e.machine_arn WHERE e.arn = ? AND e.status = 'RUNNING'`, arn).
+		Scan(&e.MachineARN, &e.DefHash, &e.Run, &jobs, &machineStatus)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, "", nil
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("load execution: %w", err)
+	}
+	if jobs.Valid {
+		if err := json.Unmarshal([]byte(jobs.String), &e.Jobs); err != nil {
+			return nil, "", fmt.Errorf("execution %s jobs: %w", arn, err)
+		}
+		if e.Jobs == nil {
+			e.Jobs = map[string]int64{}
+		}
+	}
+	return e, machineStatus.String, nil
+}
+
 func insertExecution(ctx context.Context, tx *store.Tx, e *execution) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO states_executions (arn, machine_arn, name, def_hash, role_arn, status, input, started, run)
-		VALUES (?, ?, ?, ?, ?, 'RUNNING', ?, ?, ?)`, e.ARN, e.MachineARN, e.Name, e.DefHash, e.RoleARN, e.Input, e.Started.UnixNano(), e.Run)
+	jobs, err := json.Marshal(e.Jobs)
+	if err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO states_executions (arn, machine_arn, name, def_hash, role_arn, status, input, started, run, jobs)
+		VALUES (?, ?, ?, ?, ?, 'RUNNING', ?, ?, ?, ?) ON CONFLICT (arn) DO NOTHING`, e.ARN, e.MachineARN, e.Name, e.DefHash, e.RoleARN, e.Input, e.Started.UnixNano(), e.Run, jobs)
 	if err != nil {
 		return fmt.Errorf("insert execution: %w", err)
 	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return errExecutionExists
+	}
 	return nil
+}
+
+// errExecutionExists aborts a StartExecution whose name is taken.
+var errExecutionExists = errors.New("execution exists")
+
+// storedEvent is one history event as stored.
+type storedEvent struct {
+	id   int64
+	body json.RawMessage
+}
+
+// readHistory returns up to n events of an execution after event id
+// after (before it, in reverse), in order. An execution that ran across
+// the upgrade to states_history has events in both tables.
+func readHistory(ctx context.Context, q querier, arn string, after int64, reverse bool, n int) ([]storedEvent, error) {
+	batched, err := readBatchedHistory(ctx, q, arn, after, reverse, n)
+	if err != nil {
+		return nil, err
+	}
+	legacy, err := readLegacyHistory(ctx, q, arn, after, reverse, n)
+	if err != nil || len(legacy) == 0 {
+		return batched, err
+	}
+	all := append(legacy, batched...)
+	sort.Slice(all, func(i, j int) bool { return all[i].id < all[j].id != reverse })
+	return all[:min(n, len(all))], nil
+}
+
+func readBatchedHistory(ctx context.Context, q querier, arn string, after int64, reverse bool, n int) ([]storedEvent, error) {
+	query := `SELECT first, body FROM states_history WHERE execution = ? AND last > ? ORDER BY last`
+	if reverse {
+		query = `SELECT first, body FROM states_history WHERE execution = ? AND first < ? ORDER BY last DESC`
+	}
+	rows, err := q.QueryContext(ctx, query, arn, after)
+	if err != nil {
+		return nil, fmt.Errorf("read history: %w", err)
+	}
+	defer rows.Close()
+	var out []storedEvent
+	for rows.Next() && len(out) < n {
+		var first int64
+		var body []byte
+		if err := rows.Scan(&first, &body); err != nil {
+			return nil, err
+		}
+		var batch []json.RawMessage
+		if err := json.Unmarshal(body, &batch); err != nil {
+			return nil, fmt.Errorf("decode history of %s: %w", arn, err)
+		}
+		for i := range batch {
+			j := i
+			if reverse {
+				j = len(batch) - 1 - i
+			}
+			id := first + int64(j)
+			if (!reverse && id > after || reverse && id < after) && len(out) < n {
+				out = append(out, storedEvent{id, batch[j]})
+			}
+		}
+	}
+	return out, rows.Err()
+}
+
+// readLegacyHistory reads events stored one per row (states_events).
+func readLegacyHistory(ctx context.Context, q querier, arn string, after int64, reverse bool, n int) ([]storedEvent, error) {
+	query := `SELECT id, body FROM states_events WHERE execution = ? AND id > ? ORDER BY id LIMIT ?`
+	if reverse {
+		query = `SELECT id, body FROM states_events WHERE execution = ? AND id < ? ORDER BY id DESC LIMIT ?`
+	}
+	rows, err := q.QueryContext(ctx, query, arn, after, n)
+	if err != nil {
+		return nil, fmt.Errorf("read history: %w", err)
+	}
+	defer rows.Close()
+	var out []storedEvent
+	for rows.Next() {
+		var e storedEvent
+		if err := rows.Scan(&e.id, &e.body); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
 }
 
 // runningCount counts a machine's open executions.

@@ -19,9 +19,12 @@ import (
 
 // An integration is a Task resource Vigil knows how to call.
 type integration struct {
-	kind    string // "sdk", "sns", "lambda" (lambda:invoke) or "function" (a function ARN)
+	// kind is "sdk", "sns", "lambda" (lambda:invoke), "function" (a
+	// function ARN), "sfn" (states:startExecution) or "activity".
+	kind    string
 	service string // sdk: the SDK service name as written, e.g. "iam"
 	action  string // sdk: the operation, PascalCase
+	sync    string // sfn: "" (start only), "sync" or "sync:2" (wait for the child)
 }
 
 // sdkServices maps AWS SDK integration service names to Vigil's signing
@@ -38,6 +41,7 @@ var sdkServices = map[string]struct{ signing, errPrefix string }{
 
 var (
 	functionARN = regexp.MustCompile(`^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]{1,128})?$`)
+	activityARN = regexp.MustCompile(`^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:activity:[^:/]{1,80}$`)
 	sdkAction   = regexp.MustCompile(`^[a-z][A-Za-z0-9]*$`)
 )
 
@@ -45,6 +49,9 @@ var (
 func parseResource(res string) (integration, bool) {
 	if functionARN.MatchString(res) {
 		return integration{kind: "function"}, true
+	}
+	if activityARN.MatchString(res) {
+		return integration{kind: "activity"}, validName(res[strings.LastIndexByte(res, ':')+1:])
 	}
 	f := strings.SplitN(res, ":", 6)
 	if len(f) != 6 || f[0] != "arn" || !strings.HasPrefix(f[1], "aws") || f[2] != "states" || f[3] != "" || f[4] != "" {
@@ -56,6 +63,13 @@ func parseResource(res string) (integration, bool) {
 		return integration{kind: "sns"}, true
 	case "lambda:invoke":
 		return integration{kind: "lambda"}, true
+	case "states:startExecution":
+		return integration{kind: "sfn"}, true
+	case "states:startExecution.sync", "states:startExecution.sync:2":
+		if strings.HasSuffix(f[5], ".waitForTaskToken") {
+			return integration{}, false
+		}
+		return integration{kind: "sfn", sync: strings.TrimPrefix(rest, "states:startExecution.")}, true
 	default:
 		svc, action, ok := strings.Cut(strings.TrimPrefix(rest, "aws-sdk:"), ":")
 		if !strings.HasPrefix(rest, "aws-sdk:") || !ok || !sdkAction.MatchString(action) {
@@ -91,6 +105,11 @@ func (s *Service) perform(ctx context.Context, act asl.Action) asl.Result {
 		res = s.invokeLambda(ctx, act.Input)
 	case "function":
 		res = s.invokeFunction(ctx, act.Resource, act.Input)
+	case "sfn":
+		res = s.startChild(ctx, act)
+	case "activity":
+		// Activities are queued for GetActivityTask, never called.
+		res = asl.Result{Error: asl.ErrRuntime, Cause: "Vigil cannot call an activity."}
 	}
 	if res.Error != "" && errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return asl.Result{Error: asl.ErrTimeout}

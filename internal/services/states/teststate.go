@@ -1,0 +1,149 @@
+package states
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/vigilsec/vigil/asl"
+	"github.com/vigilsec/vigil/internal/awsproto"
+)
+
+type testStateInput struct {
+	Definition         *string         `json:"definition"`
+	RoleArn            *string         `json:"roleArn"`
+	Input              *string         `json:"input"`
+	InspectionLevel    *string         `json:"inspectionLevel"`
+	RevealSecrets      bool            `json:"revealSecrets"`
+	Variables          *string         `json:"variables"`
+	StateName          *string         `json:"stateName"`
+	Mock               json.RawMessage `json:"mock"`
+	Context            *string         `json:"context"`
+	StateConfiguration json.RawMessage `json:"stateConfiguration"`
+}
+
+// InspectionErrorDetails says which retrier or catcher matched.
+type InspectionErrorDetails struct {
+	CatchIndex                  *int `json:"catchIndex,omitempty"`
+	RetryIndex                  *int `json:"retryIndex,omitempty"`
+	RetryBackoffIntervalSeconds *int `json:"retryBackoffIntervalSeconds,omitempty"`
+}
+
+// InspectionData is TestState's view of the data processing, each step's
+// result as JSON text.
+type InspectionData struct {
+	Input               string                  `json:"input,omitempty"`
+	AfterInputPath      string                  `json:"afterInputPath,omitempty"`
+	AfterParameters     string                  `json:"afterParameters,omitempty"`
+	AfterArguments      string                  `json:"afterArguments,omitempty"`
+	Result              string                  `json:"result,omitempty"`
+	AfterResultSelector string                  `json:"afterResultSelector,omitempty"`
+	AfterResultPath     string                  `json:"afterResultPath,omitempty"`
+	Variables           string                  `json:"variables,omitempty"`
+	ErrorDetails        *InspectionErrorDetails `json:"errorDetails,omitempty"`
+}
+
+// TestStateOutput is TestState's result.
+type TestStateOutput struct {
+	Output         *string         `json:"output,omitempty"`
+	Error          string          `json:"error,omitempty"`
+	Cause          string          `json:"cause,omitempty"`
+	InspectionData *InspectionData `json:"inspectionData,omitempty"`
+	NextState      string          `json:"nextState,omitempty"`
+	Status         string          `json:"status"`
+}
+
+// testState runs one state (TestState). A Task's call goes through the
+// same dispatch as an execution's.
+func (s *Service) testState(ctx context.Context, call *awsproto.Call) (any, error) {
+	var in testStateInput
+	if err := call.Decode(&in); err != nil {
+		return nil, err
+	}
+	var c checker
+	if c.required("definition", in.Definition) {
+		c.length("definition", in.Definition, 1, maxDefinitionLen, true)
+	}
+	c.length("roleArn", in.RoleArn, 1, maxArnLen, false)
+	c.enum("inspectionLevel", in.InspectionLevel, "INFO", "DEBUG", "TRACE")
+	c.length("stateName", in.StateName, 1, maxNameLen, false)
+	if in.Input != nil && len(*in.Input) > maxPayloadBytes {
+		c.add("input", in.Input, true, fmt.Sprintf("Member must have length less than or equal to %d", maxPayloadBytes))
+	}
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	if len(in.Mock) > 0 || in.Context != nil || len(in.StateConfiguration) > 0 {
+		return nil, awsproto.Validation("Vigil does not support TestState mocks, context or stateConfiguration.")
+	}
+	m, name, err := asl.ParseState([]byte(*in.Definition), str(in.StateName))
+	if err != nil {
+		var de *asl.DefinitionError
+		if errors.As(err, &de) {
+			return nil, errorf("InvalidDefinition", "%s", de.Message)
+		}
+		return nil, errorf("InvalidDefinition", "Invalid State Machine Definition: '%v'", err)
+	}
+	st := m.Lookup(name)
+	if st.Type == "Task" {
+		if _, ok := parseResource(st.Resource); !ok {
+			return nil, errorf("InvalidDefinition", "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: Vigil does not support the resource '%s' at /Resource'", st.Resource)
+		}
+		if str(in.RoleArn) == "" {
+			return nil, awsproto.Validation("RoleArn must be specified when testing a Task state")
+		}
+	}
+	role := str(in.RoleArn)
+	ti := asl.TestInput{Now: s.now(), Call: func(a asl.Action) asl.Result { return s.perform(ctx, a) }}
+	if in.Input != nil {
+		ti.Input = json.RawMessage(*in.Input)
+		if _, err := decodeJSON(ti.Input); err != nil {
+			return nil, errorf("InvalidExecutionInput", "Invalid State Machine Execution Input: '%v'", err)
+		}
+	}
+	if in.Variables != nil {
+		if err := json.Unmarshal([]byte(*in.Variables), &ti.Variables); err != nil {
+			return nil, awsproto.Validation("variables must be a JSON object: %v", err)
+		}
+	}
+	machineName, execName := "TestState-"+newUUID()[:8], newUUID()
+	ti.Context = asl.Context{
+		ExecutionArn:     fmt.Sprintf("arn:aws:states:%s:%s:express:%s:%s:%s", s.env.Region, s.env.AccountID, machineName, execName, newUUID()),
+		ExecutionName:    execName,
+		StateMachineArn:  s.machineARN(machineName),
+		StateMachineName: machineName,
+		RoleArn:          role,
+		Region:           s.env.Region,
+	}
+	res, err := asl.TestState(m, name, ti)
+	if err != nil {
+		return nil, awsproto.Validation("%v", err)
+	}
+	return testStateOutput(res, str(in.InspectionLevel)), nil
+}
+
+func testStateOutput(res *asl.TestResult, level string) *TestStateOutput {
+	out := &TestStateOutput{Status: res.Status, Error: res.Error, Cause: res.Cause, NextState: res.NextState}
+	if res.Output != nil {
+		o := string(res.Output)
+		out.Output = &o
+	}
+	if level != "DEBUG" && level != "TRACE" {
+		return out
+	}
+	i := res.Inspection
+	d := &InspectionData{
+		Input: string(i.Input), AfterInputPath: string(i.AfterInputPath), AfterParameters: string(i.AfterParameters),
+		AfterArguments: string(i.AfterArguments), Result: string(i.Result), AfterResultSelector: string(i.AfterResultSelector),
+		AfterResultPath: string(i.AfterResultPath), Variables: string(i.Variables),
+	}
+	switch {
+	case i.CatchIndex >= 0:
+		d.ErrorDetails = &InspectionErrorDetails{CatchIndex: &i.CatchIndex}
+	case i.RetryIndex >= 0:
+		d.ErrorDetails = &InspectionErrorDetails{RetryIndex: &i.RetryIndex, RetryBackoffIntervalSeconds: &i.RetryBackoffSeconds}
+	}
+	out.InspectionData = d
+	return out
+}
