@@ -39,6 +39,7 @@ type DB struct {
 	mu      sync.Mutex
 	waiters []chan struct{} // woken after a commit that enqueued work
 
+	stmts   stmtCache
 	running sync.Map // job id -> *atomic.Bool: claimed jobs a handler is working on; true once a commit finished it
 }
 
@@ -73,12 +74,14 @@ func Open(ctx context.Context, dir string, sync Sync) (*DB, error) {
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	db.stmts.close()
 	return errors.Join(db.write.Close(), db.read.Close())
 }
 
 // Tx is a write transaction.
 type Tx struct {
 	*sql.Tx
+	db       *DB
 	enqueued bool
 	finished []int64
 }
@@ -90,7 +93,7 @@ func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{Tx: sqlTx}
+	tx := &Tx{Tx: sqlTx, db: db}
 	if err := fn(tx); err != nil {
 		sqlTx.Rollback()
 		return err
@@ -98,6 +101,7 @@ func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	db.stmts.prepare(ctx, db.write)
 	for _, id := range tx.finished {
 		if done, ok := db.running.Load(id); ok {
 			done.(*atomic.Bool).Store(true)
