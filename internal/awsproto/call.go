@@ -27,6 +27,10 @@ type Spec struct {
 	// Anonymous lists actions that may be called without a signature, the
 	// way SNS lets a subscriber confirm through SubscribeURL.
 	Anonymous []string
+	// MalformedCode is the error code an awsQuery service answers input
+	// that cannot be decoded with; ValidationError when empty (SNS says
+	// InvalidParameter).
+	MalformedCode string
 }
 
 // Resource is a resource a call touched, as CloudTrail's resources[] lists it.
@@ -66,10 +70,15 @@ func (c *Call) Decode(v any) error {
 		in = []byte("{}")
 	}
 	if err := json.Unmarshal(in, v); err != nil {
+		msg := describeDecodeError(err)
 		if c.Service != nil && c.Service.Protocol == Query {
-			return QueryValidation("malformed request: %v", err)
+			code := c.Service.MalformedCode
+			if code == "" {
+				code = "ValidationError"
+			}
+			return Errorf(400, code, "malformed request: %s", msg)
 		}
-		return Errorf(400, "SerializationException", "%v", err)
+		return Errorf(400, "SerializationException", "%s", msg)
 	}
 	return nil
 }

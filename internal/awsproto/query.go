@@ -49,6 +49,9 @@ func insert(obj map[string]any, path []string, value string) error {
 		}
 		mark := ""
 		switch {
+		case (seg == "member" || seg == "entry") && len(path) > 1 && isDigits(path[1]) && !isIndex(path[1]):
+			// Not a key of a structure but a list position AWS would not take.
+			return fmt.Errorf("%s index %s is out of range; indexes start at 1", seg, path[1])
 		case (seg == "member" || seg == "entry") && len(path) > 1 && isIndex(path[1]):
 			mark = listMark
 			if seg == "entry" {
@@ -79,6 +82,10 @@ func insert(obj map[string]any, path []string, value string) error {
 		obj, path = child, path[1:]
 	}
 	return nil
+}
+
+func isDigits(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789") == ""
 }
 
 func isIndex(s string) bool {

@@ -1,9 +1,11 @@
 package awsproto
 
 import (
+	"bytes"
 	"encoding/json"
 	"encoding/xml"
-	"fmt"
+	"math"
+	"reflect"
 	"sort"
 	"strconv"
 	"time"
@@ -17,29 +19,62 @@ type Int struct {
 }
 
 func (n *Int) UnmarshalJSON(b []byte) error {
-	var v any
-	if err := json.Unmarshal(b, &v); err != nil {
+	v, err := scalar(b)
+	if err != nil {
 		return err
 	}
+	bad := func() error { return typeError(string(b), reflect.TypeFor[Int]()) }
 	switch x := v.(type) {
 	case nil:
 		*n = Int{}
 		return nil
-	case float64:
-		if x != float64(int64(x)) {
-			return fmt.Errorf("%v is not an integer", x)
+	case json.Number:
+		i, err := strconv.ParseInt(x.String(), 10, 64)
+		if err != nil {
+			// 5.0 and 1e3 are integers written as decimals.
+			f, ferr := strconv.ParseFloat(x.String(), 64)
+			if ferr != nil || f != math.Trunc(f) || f < math.MinInt64 || f >= math.MaxInt64 {
+				return bad()
+			}
+			i = int64(f)
 		}
-		*n = Int{Value: int64(x), Set: true}
+		*n = Int{Value: i, Set: true}
 		return nil
 	case string:
 		i, err := strconv.ParseInt(x, 10, 64)
 		if err != nil {
-			return fmt.Errorf("%q is not an integer", x)
+			return bad()
 		}
 		*n = Int{Value: i, Set: true}
 		return nil
 	}
-	return fmt.Errorf("%s is not an integer", b)
+	return typeError(kindOf(v), reflect.TypeFor[Int]())
+}
+
+// scalar decodes one JSON value, keeping numbers as written.
+func scalar(b []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// kindOf names the kind of a decoded JSON value as encoding/json does.
+func kindOf(v any) string {
+	switch v.(type) {
+	case map[string]any:
+		return "object"
+	case []any:
+		return "array"
+	case bool:
+		return "bool"
+	case string:
+		return "string"
+	}
+	return "number"
 }
 
 // Or returns the value, or def when the member was absent.
@@ -57,8 +92,8 @@ type Bool struct {
 }
 
 func (p *Bool) UnmarshalJSON(b []byte) error {
-	var v any
-	if err := json.Unmarshal(b, &v); err != nil {
+	v, err := scalar(b)
+	if err != nil {
 		return err
 	}
 	switch x := v.(type) {
@@ -69,11 +104,11 @@ func (p *Bool) UnmarshalJSON(b []byte) error {
 	case string:
 		bv, err := strconv.ParseBool(x)
 		if err != nil {
-			return fmt.Errorf("%q is not a boolean", x)
+			return typeError(string(b), reflect.TypeFor[Bool]())
 		}
 		*p = Bool{Value: bv, Set: true}
 	default:
-		return fmt.Errorf("%s is not a boolean", b)
+		return typeError(kindOf(v), reflect.TypeFor[Bool]())
 	}
 	return nil
 }
@@ -103,24 +138,44 @@ func (t EpochTime) MarshalJSON() ([]byte, error) {
 	return []byte(strconv.FormatFloat(float64(ms)/1000, 'f', -1, 64)), nil
 }
 
+// Timestamps a caller sends must fall in years 1 to 9999: every layout
+// Vigil writes timestamps in (RFC 3339, CloudTrail's, ISO 8601) can
+// represent those, and a larger epoch value would overflow int64 seconds.
+var (
+	minTime = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxTime = time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC)
+)
+
 func (t *EpochTime) UnmarshalJSON(b []byte) error {
-	var v any
-	if err := json.Unmarshal(b, &v); err != nil {
+	v, err := scalar(b)
+	if err != nil {
 		return err
 	}
+	typ := reflect.TypeFor[EpochTime]()
+	var p time.Time
 	switch x := v.(type) {
-	case float64:
-		sec := int64(x)
-		*t = EpochTime(time.Unix(sec, int64((x-float64(sec))*1e9)).UTC())
-	case string:
-		p, err := time.Parse(time.RFC3339Nano, x)
-		if err != nil {
-			return fmt.Errorf("timestamp %q: %w", x, err)
+	case nil:
+		return nil // null leaves the member unset, as for any other member
+	case json.Number:
+		f, err := strconv.ParseFloat(x.String(), 64)
+		// Checked as a float, before the conversion to int64 can overflow.
+		if err != nil || math.IsNaN(f) || f < float64(minTime.Unix()) || f > float64(maxTime.Unix()) {
+			return typeError(string(b)+" (out of range)", typ)
 		}
-		*t = EpochTime(p)
+		sec := math.Floor(f)
+		p = time.Unix(int64(sec), int64((f-sec)*1e9)).UTC()
+	case string:
+		p, err = time.Parse(time.RFC3339Nano, x)
+		if err != nil {
+			return typeError(string(b), typ)
+		}
 	default:
-		return fmt.Errorf("timestamp %s: want a number or an ISO 8601 string", b)
+		return typeError(kindOf(v), typ)
 	}
+	if p.Before(minTime) || p.After(maxTime) {
+		return typeError(string(b)+" (out of range)", typ)
+	}
+	*t = EpochTime(p)
 	return nil
 }
 

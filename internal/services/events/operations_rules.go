@@ -211,7 +211,9 @@ func (s *Service) listRules(ctx context.Context, call *awsproto.Call) (*ListRule
 		if err != nil {
 			return nil, err
 		}
-		out.Rules = append(out.Rules, s.ruleResult(r))
+		rule := s.ruleResult(r)
+		rule.CreatedBy = "" // only DescribeRule's output has CreatedBy; ListRules' Rule shape does not
+		out.Rules = append(out.Rules, rule)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err

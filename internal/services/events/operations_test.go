@@ -210,3 +210,27 @@ func TestUnknownOperation(t *testing.T) {
 	h.fails("PutPartnerEvents", map[string]any{}, "UnknownOperationException", "PutPartnerEvents")
 	h.fails("PutRule", "not an object", "SerializationException", "")
 }
+
+// TestListRulesShape checks ListRules' members against its Rule shape,
+// which, unlike DescribeRule's output, has no CreatedBy.
+func TestListRulesShape(t *testing.T) {
+	h := newHarness(t)
+	h.must("PutRule", map[string]any{"Name": "orders", "EventPattern": ec2Pattern})
+	var out struct{ Rules []map[string]any }
+	json.Unmarshal(h.must("ListRules", map[string]any{}), &out)
+	if len(out.Rules) != 1 {
+		t.Fatalf("ListRules = %+v, want one rule", out)
+	}
+	allowed := map[string]bool{"Name": true, "Arn": true, "EventPattern": true, "State": true, "Description": true,
+		"ScheduleExpression": true, "RoleArn": true, "ManagedBy": true, "EventBusName": true}
+	for k := range out.Rules[0] {
+		if !allowed[k] {
+			t.Errorf("ListRules rule has member %s, which the Rule shape lacks", k)
+		}
+	}
+	var r map[string]any
+	json.Unmarshal(h.must("DescribeRule", map[string]any{"Name": "orders"}), &r)
+	if r["CreatedBy"] != testAccount {
+		t.Errorf("DescribeRule CreatedBy = %v, want %s", r["CreatedBy"], testAccount)
+	}
+}

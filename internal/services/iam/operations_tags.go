@@ -24,6 +24,9 @@ func (s *Service) tagUser(ctx context.Context, call *awsproto.Call) error {
 	if err := checkDuplicateTags(in.Tags); err != nil {
 		return err
 	}
+	if err := checkReservedTags(in.Tags); err != nil {
+		return err
+	}
 	return s.write(ctx, func(tx *store.Tx) error {
 		u, ok, err := userByName(ctx, tx, *in.UserName)
 		if err != nil {
@@ -39,6 +42,17 @@ func (s *Service) tagUser(ctx context.Context, call *awsproto.Call) error {
 		}
 		return setUserTags(ctx, tx, u.id, tags)
 	})
+}
+
+// checkReservedTags rejects tag keys in the aws: namespace, which AWS
+// keeps for the tags its services set (in any letter case).
+func checkReservedTags(tags list[tagInput]) error {
+	for _, t := range tags {
+		if k := deref(t.Key); len(k) >= 4 && strings.EqualFold(k[:4], "aws:") {
+			return invalidInput("Tag key %s is not valid: keys starting with aws: are reserved for use by AWS.", k)
+		}
+	}
+	return nil
 }
 
 // mergeTags sets each new tag on have. A key already present in another

@@ -40,6 +40,9 @@ func (s *Service) createUser(ctx context.Context, call *awsproto.Call) (*CreateU
 	if err := checkDuplicateTags(in.Tags); err != nil {
 		return nil, err
 	}
+	if err := checkReservedTags(in.Tags); err != nil {
+		return nil, err
+	}
 	u := userRow{id: newUserID(), name: *in.UserName, path: "/", created: s.now().UTC(), tags: toTags(in.Tags)}
 	if in.Path != nil {
 		u.path = *in.Path

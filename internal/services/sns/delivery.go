@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 
@@ -161,17 +162,24 @@ func (s *Service) deliverHTTP(ctx context.Context, t *topic, sub *subscription, 
 
 // post sends one HTTP delivery. 2xx is success; 4xx other than 429 is a
 // client error that ends the delivery; anything else may be retried.
+// Errors name the endpoint without the password it may carry for basic
+// authentication: they end up in the log and in the job table.
 func (s *Service) post(ctx context.Context, endpoint string, body []byte, h http.Header, contentType string) error {
+	shown := redactEndpoint(endpoint)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
 	if err != nil {
-		return clientError{fmt.Errorf("endpoint %s: %w", endpoint, err)}
+		var ue *url.Error // its message would repeat the whole URL
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return clientError{fmt.Errorf("endpoint %s: %w", shown, err)}
 	}
 	req.Header = h
 	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("User-Agent", userAgent)
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return fmt.Errorf("post to %s: %w", endpoint, err)
+		return fmt.Errorf("post to %s: %w", shown, err)
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // let the connection be reused
 	resp.Body.Close()
@@ -179,10 +187,20 @@ func (s *Service) post(ctx context.Context, endpoint string, body []byte, h http
 	case c >= 200 && c < 300:
 		return nil
 	case c >= 400 && c < 500 && c != http.StatusTooManyRequests:
-		return clientError{fmt.Errorf("endpoint %s answered %s", endpoint, resp.Status)}
+		return clientError{fmt.Errorf("endpoint %s answered %s", shown, resp.Status)}
 	default:
-		return fmt.Errorf("endpoint %s answered %s", endpoint, resp.Status)
+		return fmt.Errorf("endpoint %s answered %s", shown, resp.Status)
 	}
+}
+
+// redactEndpoint returns endpoint with any password replaced by "xxxxx",
+// or a placeholder when it is not a URL at all.
+func redactEndpoint(endpoint string) string {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
 }
 
 // lambdaInvokeInput is Lambda Invoke's input; Payload is a blob, so it

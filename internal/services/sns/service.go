@@ -42,6 +42,8 @@ var spec = &awsproto.Spec{
 	EventSource:  "sns.amazonaws.com",
 	// Subscribers follow SubscribeURL and UnsubscribeURL with a plain GET.
 	Anonymous: []string{"ConfirmSubscription", "Unsubscribe"},
+	// SNS answers every malformed argument with InvalidParameter.
+	MalformedCode: "InvalidParameter",
 }
 
 // Job kinds.
