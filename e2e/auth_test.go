@@ -181,3 +181,19 @@ func secretOf(creds []byte) string {
 func redact(b []byte) string {
 	return regexp.MustCompile(`(aws_secret_access_key = )\S+`).ReplaceAllString(string(b), "${1}<redacted>")
 }
+
+// TestUnsignedQueryRequests checks that awsQuery requests with no usable
+// signature are refused for the signature, not for their action.
+func TestUnsignedQueryRequests(t *testing.T) {
+	v := startVigil(t)
+	post := func(auth string) *http.Request {
+		r, _ := http.NewRequest(http.MethodPost, v.URL+"/", strings.NewReader("Action=ListUsers&Version=2010-05-08"))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if auth != "" {
+			r.Header.Set("Authorization", auth)
+		}
+		return r
+	}
+	wantRawStatus(t, post(""), 403, "MissingAuthenticationToken")
+	wantRawStatus(t, post("AWS4-HMAC-SHA256 garbage"), 400, "IncompleteSignature")
+}

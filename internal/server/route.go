@@ -90,6 +90,14 @@ func (s *Server) routeQuery(r *http.Request, body []byte, call *awsproto.Call) (
 		svc = s.anonymous[action]
 	}
 	if svc == nil {
+		// Without a signature there is no scope to route by: answer as
+		// AWS's query services do for the missing or broken signature.
+		switch {
+		case r.Header.Get("Authorization") == "" && form.Get("X-Amz-Credential") == "":
+			return nil, awsproto.Errorf(http.StatusForbidden, "MissingAuthenticationToken", "Request is missing Authentication Token")
+		case scopeService(r, form) == "":
+			return nil, awsproto.Errorf(http.StatusBadRequest, "IncompleteSignature", "The request signature does not name a credential scope (Credential=AKID/DATE/REGION/SERVICE/aws4_request).")
+		}
 		return nil, awsproto.Errorf(http.StatusBadRequest, "InvalidAction", "The action %s is not valid for this endpoint.", action)
 	}
 	input, err := awsproto.Unflatten(form)
