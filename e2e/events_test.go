@@ -494,6 +494,8 @@ func TestEventsDeliverToStateMachine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// EventBridge starts the execution with the target's role.
+	evRole(t, v, "vigil-events", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"states:StartExecution","Resource":"`+aws.ToString(sm.StateMachineArn)+`"}]}`)
 	if _, err := eb.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("orders"), EventPattern: aws.String(evOrderPattern)}); err != nil {
 		t.Fatal(err)
 	}
@@ -619,4 +621,18 @@ func TestEventsCloudTrailRule(t *testing.T) {
 		}
 		return errors.New("no CreateUser event delivered")
 	})
+}
+
+// evRole creates a role that EventBridge may assume, with policy as its
+// only permissions.
+func evRole(t *testing.T, v *vigil, name, policy string) {
+	t.Helper()
+	ctx := context.Background()
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"events.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
+	if _, err := v.iam().CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(name), AssumeRolePolicyDocument: aws.String(trust)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.iam().PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String("target"), PolicyDocument: aws.String(policy)}); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -23,6 +23,11 @@ const (
 	e2eAccount  = "000000000000"
 	readOnlyS3  = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::logs/*"}]}`
 	allowAllDoc = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`
+	// chainSessionPolicy is a session policy that still lets the session
+	// assume another role: the second role's trust policy names the first
+	// role, not the session, so the session policy must allow it too.
+	chainSessionPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::logs/*"},` +
+		`{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}`
 )
 
 // withSession returns a copy of v's config that signs with temporary credentials.
@@ -312,7 +317,11 @@ func TestAssumeRoleCredentials(t *testing.T) {
 	if aws.ToString(who.Arn) != wantARN || aws.ToString(who.UserId) != aws.ToString(out.AssumedRoleUser.AssumedRoleId) || aws.ToString(who.Account) != e2eAccount {
 		t.Errorf("GetCallerIdentity = %s %s %s", aws.ToString(who.Arn), aws.ToString(who.UserId), aws.ToString(who.Account))
 	}
-	// A JSON service accepts the session too.
+	// A JSON service accepts the session too, as far as the role's policy allows.
+	if _, err := v.iam().PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("responder"), PolicyName: aws.String("list-machines"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"states:ListStateMachines","Resource":"*"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := sfn.NewFromConfig(session).ListStateMachines(ctx, &sfn.ListStateMachinesInput{}); err != nil {
 		t.Errorf("ListStateMachines with the session: %v", err)
 	}
@@ -384,7 +393,7 @@ func TestAssumeRoleChainAndTags(t *testing.T) {
 	}
 	first, err := sts.NewFromConfig(userCfg).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(roleArn), RoleSessionName: aws.String("hop1"),
 		Tags: []ststypes.Tag{{Key: aws.String("case"), Value: aws.String("7")}}, TransitiveTagKeys: []string{"case"},
-		SourceIdentity: aws.String("dana@example.com"), Policy: aws.String(readOnlyS3),
+		SourceIdentity: aws.String("dana@example.com"), Policy: aws.String(chainSessionPolicy),
 		PolicyArns: []ststypes.PolicyDescriptorType{{Arn: aws.String("arn:aws:iam::aws:policy/ReadOnlyAccess")}}})
 	if err != nil {
 		t.Fatal(err)

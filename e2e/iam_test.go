@@ -180,6 +180,12 @@ func TestIAMAccessKeyLifecycle(t *testing.T) {
 	if _, err := c.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("grace"), Tags: []iamtypes.Tag{tag("team", "blue")}}); err != nil {
 		t.Fatal(err)
 	}
+	// AWS's example policy that lets users manage their own keys.
+	ownKeys := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:GetUser","iam:CreateAccessKey","iam:ListAccessKeys",` +
+		`"iam:UpdateAccessKey","iam:DeleteAccessKey"],"Resource":"arn:aws:iam::*:user/${aws:username}"}]}`
+	if _, err := c.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("grace"), PolicyName: aws.String("own-keys"), PolicyDocument: aws.String(ownKeys)}); err != nil {
+		t.Fatal(err)
+	}
 	created, err := c.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("grace")})
 	if err != nil {
 		t.Fatal(err)
@@ -285,8 +291,11 @@ func TestIAMAccessKeyLifecycle(t *testing.T) {
 	}
 	_, err = sts.NewFromConfig(secondCfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	wantAPIError(t, err, "InvalidClientTokenId", 403)
+	if _, err := c.DeleteUserPolicy(ctx, &iam.DeleteUserPolicyInput{UserName: aws.String("grace"), PolicyName: aws.String("own-keys")}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := c.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String("grace")}); err != nil {
-		t.Fatalf("DeleteUser once the keys are gone: %v", err)
+		t.Fatalf("DeleteUser once the keys and the policy are gone: %v", err)
 	}
 	if strings.Contains(v.Log(), aws.ToString(second.AccessKey.SecretAccessKey)) || strings.Contains(v.Log(), secret) {
 		t.Error("a secret access key appears in the server log")

@@ -167,7 +167,12 @@ func TestPlaybookExposedAccessKey(t *testing.T) {
 	ctx := context.Background()
 	akid, secret := p.newUserKey(t, "test-user")
 
-	// Some activity by the user before the leak: two identity checks and a tag.
+	// Some activity by the user before the leak: two identity checks and a
+	// tag, which its policy allows on itself only.
+	selfTag := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:TagUser","Resource":"arn:aws:iam::000000000000:user/${aws:username}"}]}`
+	if _, err := p.v.iam().PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("test-user"), PolicyName: aws.String("tag-self"), PolicyDocument: aws.String(selfTag)}); err != nil {
+		t.Fatal(err)
+	}
 	asUser := p.v.asKey(akid, secret)
 	for range 2 {
 		if _, err := sts.NewFromConfig(asUser).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err != nil {

@@ -142,8 +142,12 @@ func installExposedKey(ctx context.Context, env *services.Env) error {
 		return fmt.Errorf("create topic: %w", err)
 	}
 	fnPrefix := "arn:aws:lambda:" + env.Region + ":" + env.AccountID + ":function:"
-	role := "arn:aws:iam::" + env.AccountID + ":role/vigil-playbook-exposed-access-key"
 	machineArn := "arn:aws:states:" + env.Region + ":" + env.AccountID + ":stateMachine:" + exposedKeyMachine
+	role, err := installResponseRole(ctx, env, p, exposedKeyRole, "Lets the exposed-access-key playbook's rule and state machine act.",
+		exposedKeyPolicy(env.AccountID, topic.TopicArn, fnPrefix, machineArn))
+	if err != nil {
+		return err
+	}
 	def := fmt.Sprintf(exposedKeyDefinition, fnPrefix, topic.TopicArn)
 	_, err = inv.Invoke(ctx, p, "states", "CreateStateMachine", map[string]any{
 		"name": exposedKeyMachine, "definition": def, "roleArn": role,
@@ -181,4 +185,30 @@ func registerExposedKey(fns *lambda.Service) error {
 // oneLine keeps a value from breaking the layout of a plain-text message.
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// exposedKeyRole is the role the response's rule target and state machine
+// act with.
+const exposedKeyRole = "vigil-playbook-exposed-access-key"
+
+// exposedKeyPolicy allows exactly what the response does: find a key's
+// owner and delete the key, read the audit trail, publish to the security
+// topic, run the playbook's two functions, and (for the rule's target)
+// start the response.
+func exposedKeyPolicy(account, topicArn, fnPrefix, machineArn string) string {
+	doc := map[string]any{
+		"Version": "2012-10-17",
+		"Statement": []map[string]any{
+			{"Sid": "DeleteExposedKey", "Effect": "Allow",
+				"Action":   []string{"iam:GetAccessKeyLastUsed", "iam:DeleteAccessKey"},
+				"Resource": "arn:aws:iam::" + account + ":user/*"},
+			{"Sid": "SummarizeActivity", "Effect": "Allow", "Action": "cloudtrail:LookupEvents", "Resource": "*"},
+			{"Sid": "NotifySecurity", "Effect": "Allow", "Action": "sns:Publish", "Resource": topicArn},
+			{"Sid": "RunResponseFunctions", "Effect": "Allow", "Action": "lambda:InvokeFunction",
+				"Resource": []string{fnPrefix + summarizeFunction, fnPrefix + formatFunction}},
+			{"Sid": "StartResponse", "Effect": "Allow", "Action": "states:StartExecution", "Resource": machineArn},
+		},
+	}
+	b, _ := json.Marshal(doc)
+	return string(b)
 }

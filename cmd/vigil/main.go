@@ -22,6 +22,7 @@ const usage = `usage: vigil <command> [flags]
 commands:
   serve      run the server (vigil serve -h for flags)
   playbook   list the playbooks that serve --playbook can install
+  policy     validate IAM policy documents (vigil policy validate FILE)
   version    print the version
 `
 
@@ -40,6 +41,8 @@ func main() {
 		err = serve(ctx, os.Args[2:], os.Stderr)
 	case "playbook", "playbooks":
 		err = listPlaybooks(os.Stdout)
+	case "policy":
+		err = policyCommand(os.Args[2:], os.Stdin, os.Stdout, os.Stderr)
 	case "version":
 		fmt.Println("vigil", version)
 	case "-h", "-help", "--help", "help":

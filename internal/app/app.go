@@ -18,6 +18,7 @@ import (
 	"github.com/vigilsec/vigil/internal/runtime"
 	"github.com/vigilsec/vigil/internal/server"
 	"github.com/vigilsec/vigil/internal/services"
+	"github.com/vigilsec/vigil/internal/services/accessanalyzer"
 	"github.com/vigilsec/vigil/internal/services/cloudtrail"
 	"github.com/vigilsec/vigil/internal/services/events"
 	"github.com/vigilsec/vigil/internal/services/iam"
@@ -101,11 +102,16 @@ func (a *App) build() error {
 			return fmt.Errorf("--function %q: %w", f, err)
 		}
 	}
-	a.svcs = []services.Service{iamSvc, sts.New(env, iamSvc), trail, events.New(env), states.New(env), sns.New(env), a.lambda}
+	stsSvc := sts.New(env, iamSvc)
+	stsSvc.TrustCheck = trustCheck(a.srv)
+	a.svcs = []services.Service{iamService{iamSvc}, stsSvc, trail, events.New(env), states.New(env), sns.New(env), a.lambda,
+		accessanalyzer.New(env)}
 	for _, svc := range a.svcs {
 		a.srv.Register(svc)
 	}
 	a.srv.SetAuth(iamSvc, trail)
+	a.srv.SetAccount(env.AccountID)
+	a.srv.SetPolicies(iamPolicies{iamSvc})
 	return nil
 }
 

@@ -1,7 +1,8 @@
 // Package server is Vigil's front door: one HTTP listener that turns each
 // request into a call, authenticates its SigV4 signature, dispatches it to
 // the service that owns it, records it in the audit trail, and answers in
-// the caller's protocol. Calls between services go through the same path.
+// the caller's protocol. Calls between services go through the same path,
+// so they are authorised against IAM policies and audited like a client's.
 package server
 
 import (
@@ -51,6 +52,10 @@ type Server struct {
 	routes    *http.ServeMux
 	hasRoutes bool
 	now       func() time.Time
+
+	policySrc PolicySource
+	compiled  compiled
+	account   string // the account served, for resources without one
 }
 
 // New returns a server with no services.
@@ -64,6 +69,9 @@ func New(log *slog.Logger, region string) *Server {
 
 // SetAuth sets who resolves keys and who records calls.
 func (s *Server) SetAuth(a Authenticator, au Auditor) { s.auth, s.audit = a, au }
+
+// SetAccount sets the id of the account the server serves.
+func (s *Server) SetAccount(id string) { s.account = id }
 
 // Register adds a service. Register every service before serving.
 func (s *Server) Register(svc services.Service) {
@@ -117,7 +125,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, call.Service.Protocol, svc, call, e)
 		return
 	}
-	result, e := s.dispatch(r.Context(), svc, call)
+	result, e := s.dispatch(withSecure(r.Context(), r.TLS != nil), svc, call)
 	if e != nil {
 		s.writeError(w, call.Service.Protocol, svc, call, e)
 		return
@@ -127,14 +135,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// dispatch runs an authenticated call and records it.
+// dispatch authorises an authenticated call, runs it and records it. A
+// refused call is recorded too, with its error.
 func (s *Server) dispatch(ctx context.Context, svc services.Service, call *awsproto.Call) (any, *awsproto.Error) {
-	result, err := s.handle(ctx, svc, call)
-	var e *awsproto.Error
-	if err != nil {
-		e = awsproto.AsError(err)
-		if e.Status >= 500 {
-			s.log.Error("call failed", "service", call.Service.Name, "action", call.Action, "request", call.RequestID, "err", err)
+	var result any
+	e := s.authorize(ctx, svc, call)
+	if e == nil {
+		var err error
+		result, err = s.handle(ctx, svc, call)
+		if err != nil {
+			e = awsproto.AsError(err)
+			if e.Status >= 500 {
+				s.log.Error("call failed", "service", call.Service.Name, "action", call.Action, "request", call.RequestID, "err", err)
+			}
 		}
 	}
 	if s.audit != nil {

@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/vigilsec/vigil/internal/awsproto"
 	"github.com/vigilsec/vigil/internal/runtime"
+	"github.com/vigilsec/vigil/internal/services"
 	"github.com/vigilsec/vigil/internal/store"
 )
 
@@ -129,8 +131,13 @@ func (s *Service) invokeTarget(ctx context.Context, d *deliveryJob, t *Target, p
 	if err != nil {
 		return &finalError{err}
 	}
-	as := s.env.Root()
-	as.InvokedBy = servicePrincipal
+	// A target with a RoleArn is called by a session of that role, as
+	// EventBridge does; one without (SNS topics, functions) is called by
+	// the service itself, which Vigil lets act as the account.
+	as, err := services.ActAs(ctx, s.env, t.RoleArn, servicePrincipal, roleSessionName(d.Rule))
+	if err != nil {
+		return err
+	}
 	switch kind {
 	case kindStates:
 		_, err := s.env.Invoker.Invoke(ctx, as, "states", "StartExecution", map[string]string{
@@ -170,4 +177,24 @@ func executionName(d *deliveryJob, t *Target) string {
 	b[6] = b[6]&0x0f | 0x50 // version 5 (name-based, SHA)
 	b[8] = b[8]&0x3f | 0x80
 	return formatUUID(b)
+}
+
+// roleSessionName names the session of a target's role after the rule,
+// within the characters and length STS allows ([\w+=,.@-]{2,64}).
+func roleSessionName(rule string) string {
+	b := []byte(rule)
+	for i, c := range b {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("_+=,.@-", c) >= 0
+		if !ok {
+			b[i] = '-'
+		}
+	}
+	name := string(b)
+	if len(name) > 64 {
+		name = name[:64]
+	}
+	if len(name) < 2 {
+		name = "EventBridge-" + name
+	}
+	return name
 }
