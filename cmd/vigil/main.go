@@ -23,6 +23,7 @@ commands:
   serve      run the server (vigil serve -h for flags)
   playbook   list the playbooks that serve --playbook can install
   policy     validate IAM policy documents (vigil policy validate FILE)
+  scan       find sensitive data in files and directories (vigil scan PATH...)
   version    print the version
 `
 
@@ -41,6 +42,12 @@ func main() {
 		err = serve(ctx, os.Args[2:], os.Stderr)
 	case "playbook", "playbooks":
 		err = listPlaybooks(os.Stdout)
+	case "scan":
+		code, err := scanCommand(ctx, os.Args[2:], os.Stdout, os.Stderr)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "vigil:", err)
+		}
+		os.Exit(code)
 	case "policy":
 		err = policyCommand(os.Args[2:], os.Stdin, os.Stdout, os.Stderr)
 	case "version":
