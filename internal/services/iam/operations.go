@@ -177,6 +177,31 @@ func toTags(in list[tagInput]) []Tag {
 }
 
 // maxItems returns the page size asked for, or AWS's default of 100.
+// decodePathListing reads and checks the input of a List operation that
+// pages by marker under a path prefix (ListUsers, ListGroups, ListRoles):
+// the prefix ("/" when absent), the name to list after, and the page size.
+func decodePathListing(call *awsproto.Call, kind byte) (prefix, after string, max int, err error) {
+	var in listUsersInput
+	if err := call.Decode(&in); err != nil {
+		return "", "", 0, err
+	}
+	var v violations
+	v.str("pathPrefix", in.PathPrefix, pathPrefixRule)
+	v.str("marker", in.Marker, markerRule)
+	v.maxItems(in.MaxItems)
+	if err := v.err(); err != nil {
+		return "", "", 0, err
+	}
+	if after, err = readMarker(kind, in.Marker); err != nil {
+		return "", "", 0, err
+	}
+	prefix = "/"
+	if in.PathPrefix != nil {
+		prefix = *in.PathPrefix
+	}
+	return prefix, after, maxItems(in.MaxItems), nil
+}
+
 func maxItems(n awsproto.Int) int {
 	return int(n.Or(defaultItems))
 }

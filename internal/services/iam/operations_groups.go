@@ -87,26 +87,10 @@ func (s *Service) getGroup(ctx context.Context, call *awsproto.Call) (*GetGroupR
 }
 
 func (s *Service) listGroups(ctx context.Context, call *awsproto.Call) (*ListGroupsResult, error) {
-	var in listUsersInput
-	if err := call.Decode(&in); err != nil {
-		return nil, err
-	}
-	var v violations
-	v.str("pathPrefix", in.PathPrefix, pathPrefixRule)
-	v.str("marker", in.Marker, markerRule)
-	v.maxItems(in.MaxItems)
-	if err := v.err(); err != nil {
-		return nil, err
-	}
-	after, err := readMarker('g', in.Marker)
+	prefix, after, max, err := decodePathListing(call, 'g')
 	if err != nil {
 		return nil, err
 	}
-	prefix := "/"
-	if in.PathPrefix != nil {
-		prefix = *in.PathPrefix
-	}
-	max := maxItems(in.MaxItems)
 	rows, err := listGroups(ctx, s.env.DB.Read(), prefix, after, max+1)
 	if err != nil {
 		return nil, err

@@ -156,26 +156,10 @@ func (s *Service) getRole(ctx context.Context, call *awsproto.Call) (*RoleResult
 }
 
 func (s *Service) listRoles(ctx context.Context, call *awsproto.Call) (*ListRolesResult, error) {
-	var in listUsersInput
-	if err := call.Decode(&in); err != nil {
-		return nil, err
-	}
-	var v violations
-	v.str("pathPrefix", in.PathPrefix, pathPrefixRule)
-	v.str("marker", in.Marker, markerRule)
-	v.maxItems(in.MaxItems)
-	if err := v.err(); err != nil {
-		return nil, err
-	}
-	after, err := readMarker('r', in.Marker)
+	prefix, after, max, err := decodePathListing(call, 'r')
 	if err != nil {
 		return nil, err
 	}
-	prefix := "/"
-	if in.PathPrefix != nil {
-		prefix = *in.PathPrefix
-	}
-	max := maxItems(in.MaxItems)
 	rows, err := listRoles(ctx, s.env.DB.Read(), prefix, after, max+1)
 	if err != nil {
 		return nil, err

@@ -112,26 +112,10 @@ func (s *Service) getRoot(ctx context.Context, call *awsproto.Call) (*GetUserRes
 }
 
 func (s *Service) listUsers(ctx context.Context, call *awsproto.Call) (*ListUsersResult, error) {
-	var in listUsersInput
-	if err := call.Decode(&in); err != nil {
-		return nil, err
-	}
-	var v violations
-	v.str("pathPrefix", in.PathPrefix, pathPrefixRule)
-	v.str("marker", in.Marker, markerRule)
-	v.maxItems(in.MaxItems)
-	if err := v.err(); err != nil {
-		return nil, err
-	}
-	after, err := readMarker('u', in.Marker)
+	prefix, after, max, err := decodePathListing(call, 'u')
 	if err != nil {
 		return nil, err
 	}
-	prefix := "/"
-	if in.PathPrefix != nil {
-		prefix = *in.PathPrefix
-	}
-	max := maxItems(in.MaxItems)
 	rows, err := listUsers(ctx, s.env.DB.Read(), prefix, after, max+1)
 	if err != nil {
 		return nil, err
