@@ -433,12 +433,41 @@ func TestAuthzWorkflowRoles(t *testing.T) {
 	// The state machine's role lacks iam:ListRoles: its second task fails
 	// with the error AWS names for it.
 	d := sfnWait(t, sf, aws.ToString(exec.ExecutionArn), 20*time.Second)
-	if d.Status == sfntypes.ExecutionStatusSucceeded {
-		t.Skip("Step Functions still runs tasks as the account, not with the state machine's role; see /work/notes/roles-for-services.md")
-	}
 	if d.Status != sfntypes.ExecutionStatusFailed || aws.ToString(d.Error) != "Iam.AccessDeniedException" ||
 		!strings.Contains(aws.ToString(d.Cause), "iam:ListRoles") {
 		t.Errorf("execution %s: %s %s, want FAILED Iam.AccessDeniedException", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
+	}
+	// Both calls are in the audit trail as the role's session, named for
+	// the execution, made through Step Functions.
+	session := ":assumed-role/workflow/" + aws.ToString(exec.Name)
+	for name, code := range map[string]string{"ListUsers": "", "ListRoles": "AccessDenied"} {
+		eventually(t, 10*time.Second, func() error {
+			for _, e := range ctLookup(t, v.cloudtrail(), cttypes.LookupAttributeKeyEventName, name, 50) {
+				rec := ctRecord(t, e)
+				if strings.HasSuffix(fmt.Sprint(ctGet(rec, "userIdentity", "arn")), session) &&
+					ctGet(rec, "userIdentity", "invokedBy") == "states.amazonaws.com" && fmt.Sprint(rec["errorCode"]) == code ||
+					code == "" && rec["errorCode"] == nil && strings.HasSuffix(fmt.Sprint(ctGet(rec, "userIdentity", "arn")), session) {
+					return nil
+				}
+			}
+			return fmt.Errorf("no %s record by %s with error %q: %w", name, session, code, errNotYet)
+		})
+	}
+
+	// A machine whose role does not trust Step Functions cannot act at all.
+	untrusted := mkRole("untrusted", "events.amazonaws.com", azPolicy(`{"Effect":"Allow","Action":"*","Resource":"*"}`))
+	m2, err := sf.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("untrusting"), RoleArn: aws.String(untrusted), Definition: aws.String(def)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex2, err := sf.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: m2.StateMachineArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d = sfnWait(t, sf, aws.ToString(ex2.ExecutionArn), 20*time.Second)
+	if d.Status != sfntypes.ExecutionStatusFailed || aws.ToString(d.Error) != "Iam.AccessDeniedException" ||
+		!strings.Contains(aws.ToString(d.Cause), "states.amazonaws.com") {
+		t.Errorf("untrusted role: %s %s %s, want FAILED Iam.AccessDeniedException naming states.amazonaws.com", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
 	}
 }
 

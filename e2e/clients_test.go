@@ -63,7 +63,16 @@ func TestAWSCLI(t *testing.T) {
 	if keys := awsCLI("iam", "list-access-keys", "--user-name", "test-user", "--query", "length(AccessKeyMetadata)"); keys != "0" {
 		t.Errorf("test-user has %s keys after the response", keys)
 	}
-	if by := awsCLI("cloudtrail", "lookup-events", "--lookup-attributes", "AttributeKey=EventName,AttributeValue=DeleteAccessKey", "--query", "Events[0].Username"); by != "root" {
-		t.Errorf("DeleteAccessKey recorded for %q", by)
+	// The workflow deleted the key with its role: CloudTrail names the
+	// role session, which Vigil names for the execution.
+	execName := awsCLI("stepfunctions", "list-executions", "--state-machine-arn", machine, "--query", "executions[0].name")
+	if by := awsCLI("cloudtrail", "lookup-events", "--lookup-attributes", "AttributeKey=EventName,AttributeValue=DeleteAccessKey", "--query", "Events[0].Username"); by != execName {
+		t.Errorf("DeleteAccessKey recorded for %q, want the session %q", by, execName)
+	}
+	rec := awsCLI("cloudtrail", "lookup-events", "--lookup-attributes", "AttributeKey=EventName,AttributeValue=DeleteAccessKey", "--query", "Events[0].CloudTrailEvent")
+	for _, want := range []string{`"type":"AssumedRole"`, `"invokedBy":"states.amazonaws.com"`, `assumed-role/vigil-playbook-exposed-access-key/` + execName} {
+		if !strings.Contains(rec, want) {
+			t.Errorf("DeleteAccessKey record lacks %s: %s", want, rec)
+		}
 	}
 }

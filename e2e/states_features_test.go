@@ -273,6 +273,7 @@ func TestStatesTestState(t *testing.T) {
 				}), middleware.Before)
 		})
 	})
+	sfnAllowAll(t, c)
 	ctx := context.Background()
 	if _, err := v.iam().CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("tested")}); err != nil {
 		t.Fatal(err)

@@ -21,8 +21,33 @@ import (
 
 const sfnRole = "arn:aws:iam::000000000000:role/vigil-states"
 
+// sfnAllowAll creates the role sfnRole names, if it does not exist yet:
+// trusted by Step Functions and allowed everything, so that tasks of the
+// tests that are not about permissions may call what they need.
+func sfnAllowAll(t *testing.T, c *sfn.Client) {
+	t.Helper()
+	o := c.Options()
+	ic := iam.New(iam.Options{Region: o.Region, Credentials: o.Credentials, BaseEndpoint: o.BaseEndpoint, HTTPClient: o.HTTPClient})
+	ctx := context.Background()
+	name := sfnRole[strings.LastIndexByte(sfnRole, '/')+1:]
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"states.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
+	_, err := ic.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(name), AssumeRolePolicyDocument: aws.String(trust)})
+	var ae smithy.APIError
+	if errors.As(err, &ae) && ae.ErrorCode() == "EntityAlreadyExists" {
+		return
+	}
+	if err != nil {
+		t.Fatalf("create role %s: %v", name, err)
+	}
+	all := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`
+	if _, err := ic.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String("all"), PolicyDocument: aws.String(all)}); err != nil {
+		t.Fatalf("put policy of role %s: %v", name, err)
+	}
+}
+
 func sfnCreate(t *testing.T, c *sfn.Client, name, def string) string {
 	t.Helper()
+	sfnAllowAll(t, c)
 	out, err := c.CreateStateMachine(context.Background(), &sfn.CreateStateMachineInput{
 		Name: aws.String(name), Definition: aws.String(def), RoleArn: aws.String(sfnRole),
 	})

@@ -104,7 +104,7 @@ func (a *App) build() error {
 	}
 	stsSvc := sts.New(env, iamSvc)
 	stsSvc.TrustCheck = trustCheck(a.srv)
-	a.svcs = []services.Service{iamService{iamSvc}, stsSvc, trail, events.New(env), states.New(env), sns.New(env), a.lambda,
+	a.svcs = []services.Service{iamSvc, stsSvc, trail, events.New(env), states.New(env), sns.New(env), a.lambda,
 		accessanalyzer.New(env)}
 	for _, svc := range a.svcs {
 		a.srv.Register(svc)

@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 
-	"github.com/vigilsec/vigil/internal/awsproto"
 	"github.com/vigilsec/vigil/internal/identity"
 	"github.com/vigilsec/vigil/internal/server"
 	"github.com/vigilsec/vigil/internal/services/iam"
@@ -66,16 +65,4 @@ func trustCheck(srv *server.Server) sts.TrustCheckFunc {
 		call.Resources = nil
 		return srv.Authorized(ctx, &call)
 	}
-}
-
-// iamService adds IAM's policy simulation operations to the ones its
-// Handle serves. (Once iam.Service.Handle dispatches
-// SimulatePrincipalPolicy and SimulateCustomPolicy itself, this goes.)
-type iamService struct{ *iam.Service }
-
-func (s iamService) Handle(ctx context.Context, call *awsproto.Call) (any, error) {
-	if res, ok, err := s.HandleSimulate(ctx, call); ok {
-		return res, err
-	}
-	return s.Service.Handle(ctx, call)
 }

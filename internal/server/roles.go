@@ -2,9 +2,12 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
+	"time"
 
 	"github.com/vigilsec/vigil/internal/awsproto"
 	"github.com/vigilsec/vigil/internal/identity"
@@ -26,24 +29,43 @@ import (
 // for every call made with it. The service is recorded as invokedBy in
 // the audit trail.
 func (s *Server) AssumeRoleForService(ctx context.Context, roleArn, servicePrincipal, sessionName string) (identity.Principal, error) {
+	key := sessionKey{roleArn, servicePrincipal, sessionName}
+	if p, ok := s.sessions.get(key, s.now()); ok {
+		return p, nil
+	}
+	p, refusal, err := s.assumeForService(ctx, roleArn, servicePrincipal, sessionName)
+	if err != nil {
+		return identity.Principal{}, err
+	}
+	s.auditAssumeRole(ctx, roleArn, servicePrincipal, sessionName, p, refusal)
+	if refusal != nil {
+		return identity.Principal{}, refusal
+	}
+	s.sessions.put(key, p, s.now().Add(serviceSessionTTL))
+	return p, nil
+}
+
+// assumeForService checks the role's trust policy and builds the session.
+// A refusal is returned apart from failures of Vigil itself.
+func (s *Server) assumeForService(ctx context.Context, roleArn, servicePrincipal, sessionName string) (p identity.Principal, refusal *awsproto.Error, err error) {
 	refuse := awsproto.Errorf(http.StatusForbidden, "AccessDenied",
 		"The service principal %s is not authorized to assume the role %s: the role does not exist or its trust policy does not allow %s to perform sts:AssumeRole.",
 		servicePrincipal, roleArn, servicePrincipal)
 	if s.policySrc == nil {
-		return identity.Principal{}, refuse
+		return p, refuse, nil
 	}
 	trust, err := s.policySrc.RoleTrust(ctx, roleArn)
 	if err != nil {
 		var e *awsproto.Error
 		if errors.As(err, &e) && e.Status < 500 {
-			return identity.Principal{}, refuse
+			return p, refuse, nil
 		}
-		return identity.Principal{}, fmt.Errorf("trust policy of %s: %w", roleArn, err)
+		return p, nil, fmt.Errorf("trust policy of %s: %w", roleArn, err)
 	}
 	pol, err := s.compiled.get(PolicyDoc{ID: roleArn, Document: trust}, policy.Trust)
 	if err != nil {
 		s.log.Error("a trust policy cannot be parsed; the role cannot be assumed", "role", roleArn, "err", err)
-		return identity.Principal{}, refuse
+		return p, refuse, nil
 	}
 	c := policy.Context{}
 	svc := policy.Principal{Type: policy.Service, Service: servicePrincipal}
@@ -60,18 +82,80 @@ func (s *Server) AssumeRoleForService(ctx context.Context, roleArn, servicePrinc
 		policy.Request{Principal: svc, Action: "sts:AssumeRole", Resource: roleArn, Context: c})
 	if res.Decision != policy.Allowed {
 		s.log.Info("service may not assume role", "service", servicePrincipal, "role", roleArn, "decision", res.String())
-		return identity.Principal{}, refuse
+		return p, refuse, nil
 	}
-	p, err := s.policySrc.RolePrincipal(ctx, roleArn, sessionName)
+	p, err = s.policySrc.RolePrincipal(ctx, roleArn, sessionName)
 	if err != nil {
 		var e *awsproto.Error
 		if errors.As(err, &e) && e.Status < 500 {
-			return identity.Principal{}, refuse
+			return p, refuse, nil
 		}
-		return identity.Principal{}, fmt.Errorf("session of %s: %w", roleArn, err)
+		return p, nil, fmt.Errorf("session of %s: %w", roleArn, err)
 	}
 	p.InvokedBy = servicePrincipal
-	return p, nil
+	return p, nil, nil
+}
+
+// auditAssumeRole records a service's AssumeRole in the audit trail, made
+// by the service itself, as CloudTrail shows it on AWS.
+func (s *Server) auditAssumeRole(ctx context.Context, roleArn, servicePrincipal, sessionName string, p identity.Principal, refusal *awsproto.Error) {
+	stsSvc, ok := s.byName["sts"]
+	if s.audit == nil || !ok {
+		return
+	}
+	input, _ := json.Marshal(map[string]string{"roleArn": roleArn, "roleSessionName": sessionName})
+	call := &awsproto.Call{Service: stsSvc.Spec(), Action: "AssumeRole", Input: input,
+		Caller:    identity.Principal{Type: identity.AWSService, AccountID: s.account, InvokedBy: servicePrincipal},
+		RequestID: newRequestID(), Time: s.now().UTC(), Region: s.region, Internal: true,
+		SourceIP: servicePrincipal, UserAgent: servicePrincipal,
+		Resources: []awsproto.Resource{{ARN: roleArn, Type: "AWS::IAM::Role"}}}
+	var result any
+	if refusal == nil {
+		result = map[string]any{"assumedRoleUser": map[string]string{"assumedRoleId": p.PrincipalID, "arn": p.ARN}}
+	}
+	if err := s.audit.Record(ctx, call, result, refusal); err != nil {
+		s.log.Error("record a service's AssumeRole in the audit trail", "service", servicePrincipal, "role", roleArn, "err", err)
+	}
+}
+
+// Sessions of a role for a service are reused for a while, as AWS services
+// reuse the credentials they obtain: one AssumeRole per session in the
+// audit trail, not one per call. The role's policies are still read at
+// every call; a changed trust policy applies to new sessions.
+const (
+	serviceSessionTTL = 15 * time.Minute
+	maxServiceSession = 4096
+)
+
+type sessionKey struct{ role, service, name string }
+
+type sessionEntry struct {
+	p       identity.Principal
+	expires time.Time
+}
+
+type sessionCache struct {
+	mu sync.Mutex
+	m  map[sessionKey]sessionEntry
+}
+
+func (c *sessionCache) get(k sessionKey, now time.Time) (identity.Principal, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[k]
+	if !ok || now.After(e.expires) {
+		return identity.Principal{}, false
+	}
+	return e.p, true
+}
+
+func (c *sessionCache) put(k sessionKey, p identity.Principal, expires time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxServiceSession {
+		c.m = make(map[sessionKey]sessionEntry) // rare: start over rather than track age
+	}
+	c.m[k] = sessionEntry{p, expires}
 }
 
 // Authorized reports whether call, made by its caller, passes the

@@ -45,6 +45,7 @@ type Server struct {
 	region    string
 	auth      Authenticator
 	audit     Auditor
+	sessions  sessionCache // roles assumed by services
 	byName    map[string]services.Service
 	byTarget  map[string]services.Service
 	anonymous map[string]services.Service // anonymous query actions

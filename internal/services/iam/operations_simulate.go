@@ -104,24 +104,6 @@ type simulation struct {
 	context   policy.Context
 }
 
-// HandleSimulate runs SimulatePrincipalPolicy and SimulateCustomPolicy;
-// ok is false for any other action.
-func (s *Service) HandleSimulate(ctx context.Context, call *awsproto.Call) (res any, ok bool, err error) {
-	switch call.Action {
-	case "SimulatePrincipalPolicy", "SimulateCustomPolicy":
-	default:
-		return nil, false, nil
-	}
-	if err := s.init(ctx); err != nil {
-		return nil, true, err
-	}
-	out, err := s.simulate(ctx, call)
-	if err != nil {
-		return nil, true, err
-	}
-	return out, true, nil
-}
-
 func (s *Service) simulate(ctx context.Context, call *awsproto.Call) (*SimulatePolicyResult, error) {
 	var in simulateInput
 	if err := call.Decode(&in); err != nil {

@@ -131,6 +131,8 @@ func (s *Service) Handle(ctx context.Context, call *awsproto.Call) (any, error) 
 		return nil, s.updateAccessKey(ctx, call)
 	case "GetAccessKeyLastUsed":
 		return result(s.getAccessKeyLastUsed(ctx, call))
+	case "SimulatePrincipalPolicy", "SimulateCustomPolicy":
+		return result(s.simulate(ctx, call))
 	}
 	if res, ok, err := s.handleEntities(ctx, call); ok {
 		return res, err

@@ -31,6 +31,7 @@ type heldTask struct {
 // the task that result led to, if any. jobID is the task's job, or
 // heldJob for a held task.
 func (s *Service) runTasks(ctx context.Context, jobID int64, p jobPayload, act asl.Action) error {
+	ctx = withActor(ctx, actor{execution: p.Execution})
 	for n := 1; ; n++ {
 		res := s.perform(ctx, act)
 		if ctx.Err() != nil {

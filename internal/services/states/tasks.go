@@ -117,12 +117,6 @@ func (s *Service) perform(ctx context.Context, act asl.Action) asl.Result {
 	return res
 }
 
-func (s *Service) invoke(ctx context.Context, service, action string, input any) (json.RawMessage, error) {
-	p := s.env.Root()
-	p.InvokedBy = "states.amazonaws.com"
-	return s.env.Invoker.Invoke(ctx, p, service, action, input)
-}
-
 // callSDK runs an arn:aws:states:::aws-sdk:SERVICE:action task.
 func (s *Service) callSDK(ctx context.Context, in integration, params json.RawMessage) asl.Result {
 	svc := sdkServices[in.service]

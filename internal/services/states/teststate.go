@@ -95,7 +95,9 @@ func (s *Service) testState(ctx context.Context, call *awsproto.Call) (any, erro
 		}
 	}
 	role := str(in.RoleArn)
-	ti := asl.TestInput{Now: s.now(), Call: func(a asl.Action) asl.Result { return s.perform(ctx, a) }}
+	ti := asl.TestInput{Now: s.now(), Call: func(a asl.Action) asl.Result {
+		return s.perform(withActor(ctx, actor{roleArn: role, session: "TestState"}), a)
+	}}
 	if in.Input != nil {
 		ti.Input = json.RawMessage(*in.Input)
 		if _, err := decodeJSON(ti.Input); err != nil {
