@@ -440,19 +440,33 @@ func TestAuthzWorkflowRoles(t *testing.T) {
 	// Both calls are in the audit trail as the role's session, named for
 	// the execution, made through Step Functions.
 	session := ":assumed-role/workflow/" + aws.ToString(exec.Name)
-	for name, code := range map[string]string{"ListUsers": "", "ListRoles": "AccessDenied"} {
+	for name, code := range map[string]string{"ListUsers": "<nil>", "ListRoles": "AccessDenied"} {
 		eventually(t, 10*time.Second, func() error {
 			for _, e := range ctLookup(t, v.cloudtrail(), cttypes.LookupAttributeKeyEventName, name, 50) {
 				rec := ctRecord(t, e)
 				if strings.HasSuffix(fmt.Sprint(ctGet(rec, "userIdentity", "arn")), session) &&
-					ctGet(rec, "userIdentity", "invokedBy") == "states.amazonaws.com" && fmt.Sprint(rec["errorCode"]) == code ||
-					code == "" && rec["errorCode"] == nil && strings.HasSuffix(fmt.Sprint(ctGet(rec, "userIdentity", "arn")), session) {
+					ctGet(rec, "userIdentity", "invokedBy") == "states.amazonaws.com" && fmt.Sprint(rec["errorCode"]) == code {
 					return nil
 				}
 			}
 			return fmt.Errorf("no %s record by %s with error %q: %w", name, session, code, errNotYet)
 		})
 	}
+
+	// Step Functions' AssumeRole is in the trail too, made by the service.
+	assumed := func(role, code string) func() error {
+		return func() error {
+			for _, e := range ctLookup(t, v.cloudtrail(), cttypes.LookupAttributeKeyEventName, "AssumeRole", 50) {
+				rec := ctRecord(t, e)
+				if ctGet(rec, "userIdentity", "type") == "AWSService" && ctGet(rec, "userIdentity", "invokedBy") == "states.amazonaws.com" &&
+					ctGet(rec, "requestParameters", "roleArn") == role && fmt.Sprint(rec["errorCode"]) == code {
+					return nil
+				}
+			}
+			return fmt.Errorf("no AssumeRole of %s by states.amazonaws.com with error %q: %w", role, code, errNotYet)
+		}
+	}
+	eventually(t, 10*time.Second, assumed(sfnRole, "<nil>"))
 
 	// A machine whose role does not trust Step Functions cannot act at all.
 	untrusted := mkRole("untrusted", "events.amazonaws.com", azPolicy(`{"Effect":"Allow","Action":"*","Resource":"*"}`))
@@ -469,6 +483,7 @@ func TestAuthzWorkflowRoles(t *testing.T) {
 		!strings.Contains(aws.ToString(d.Cause), "states.amazonaws.com") {
 		t.Errorf("untrusted role: %s %s %s, want FAILED Iam.AccessDeniedException naming states.amazonaws.com", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
 	}
+	eventually(t, 10*time.Second, assumed(untrusted, "AccessDenied"))
 }
 
 func TestPolicyValidateCommand(t *testing.T) {
