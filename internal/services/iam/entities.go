@@ -120,34 +120,69 @@ func entityResource(t entityType) string {
 	return resUser
 }
 
+// named looks a row up by name with byName and answers notFound(name)
+// when there is none.
+func named[T any](ctx context.Context, q querier, name string,
+	byName func(context.Context, querier, string) (T, bool, error), notFound func(string) error) (T, error) {
+	row, ok, err := byName(ctx, q, name)
+	if err == nil && !ok {
+		err = notFound(name)
+	}
+	return row, err
+}
+
+// nameFree answers EntityAlreadyExists, in the words of format (with name
+// for its %s), when byName finds an entity called name.
+func nameFree[T any](ctx context.Context, q querier, name string,
+	byName func(context.Context, querier, string) (T, bool, error), format string) error {
+	_, exists, err := byName(ctx, q, name)
+	if err == nil && exists {
+		err = alreadyExists(format, name)
+	}
+	return err
+}
+
+// findUser, findGroup, findRole and findProfile find an entity by name,
+// or answer NoSuchEntity.
+func findUser(ctx context.Context, q querier, name string) (userRow, error) {
+	return named(ctx, q, name, userByName, noSuchUser)
+}
+
+func findGroup(ctx context.Context, q querier, name string) (groupRow, error) {
+	return named(ctx, q, name, groupByName, noSuchGroup)
+}
+
+func findRole(ctx context.Context, q querier, name string) (roleRow, error) {
+	return named(ctx, q, name, roleByName, noSuchRole)
+}
+
+func findProfile(ctx context.Context, q querier, name string) (profileRow, error) {
+	return named(ctx, q, name, profileByName, noSuchProfile)
+}
+
 // findEntity finds the user, group or role with name, or answers NoSuchEntity.
 func findEntity(ctx context.Context, q querier, t entityType, name string) (entity, error) {
 	switch t {
 	case entUser:
-		u, ok, err := userByName(ctx, q, name)
-		if err != nil || !ok {
-			return entity{}, orNotFound(err, noSuchUser(name))
-		}
-		return entity{typ: t, id: u.id, name: u.name, path: u.path}, nil
+		u, err := findUser(ctx, q, name)
+		return entity{typ: t, id: u.id, name: u.name, path: u.path}, err
 	case entGroup:
-		g, ok, err := groupByName(ctx, q, name)
-		if err != nil || !ok {
-			return entity{}, orNotFound(err, noSuchGroup(name))
-		}
-		return entity{typ: t, id: g.id, name: g.name, path: g.path}, nil
+		g, err := findGroup(ctx, q, name)
+		return entity{typ: t, id: g.id, name: g.name, path: g.path}, err
 	}
-	r, ok, err := roleByName(ctx, q, name)
-	if err != nil || !ok {
-		return entity{}, orNotFound(err, noSuchRole(name))
-	}
-	return entity{typ: t, id: r.id, name: r.name, path: r.path}, nil
+	r, err := findRole(ctx, q, name)
+	return entity{typ: t, id: r.id, name: r.name, path: r.path}, err
 }
 
-func orNotFound(err, notFound error) error {
+// useEntity finds the entity an operation acts on and records it as a
+// resource of the call.
+func (s *Service) useEntity(ctx context.Context, q querier, call *awsproto.Call, t entityType, name string) (entity, error) {
+	e, err := findEntity(ctx, q, t, name)
 	if err != nil {
-		return err
+		return entity{}, err
 	}
-	return notFound
+	call.AddResource(entityResource(t), s.entityARN(e))
+	return e, nil
 }
 
 // entityOf picks the entity an inline, attachment or boundary operation
@@ -240,12 +275,16 @@ func defaultDocument(ctx context.Context, q querier, p policyRow) (string, error
 }
 
 // checkBoundary resolves a permissions boundary ARN as AWS does, with
-// AWS's words when it does not name an attachable policy.
-func (s *Service) checkBoundary(ctx context.Context, q querier, boundary string) (string, error) {
-	ref, err := s.findPolicy(ctx, q, boundary)
+// AWS's words when it does not name an attachable policy. No ARN is no
+// boundary.
+func (s *Service) checkBoundary(ctx context.Context, q querier, boundary *string) (string, error) {
+	if boundary == nil {
+		return "", nil
+	}
+	ref, err := s.findPolicy(ctx, q, *boundary)
 	if err != nil {
 		if e := (*awsproto.Error)(nil); errors.As(err, &e) && e.Code == "NoSuchEntity" {
-			return "", awsproto.Errorf(http.StatusNotFound, "NoSuchEntity", "Scope ARN: %s does not exist or is not attachable.", boundary)
+			return "", awsproto.Errorf(http.StatusNotFound, "NoSuchEntity", "Scope ARN: %s does not exist or is not attachable.", *boundary)
 		}
 		return "", err
 	}

@@ -104,6 +104,59 @@ func page[T any](items []T, offset, max int, kind byte) ([]T, string) {
 	return items[:max], makeMarker(kind, strconv.Itoa(offset+max))
 }
 
+// offsetPage is the page a List operation asks for when its listing is
+// cut by position: the kind letter of its markers, where the page starts
+// and how many items it holds.
+type offsetPage struct {
+	kind         byte
+	offset, size int
+}
+
+// readOffsetPage reads a List operation's Marker and MaxItems.
+func readOffsetPage(kind byte, marker *string, n awsproto.Int) (offsetPage, error) {
+	offset, err := readOffsetMarker(kind, marker)
+	return offsetPage{kind: kind, offset: offset, size: maxItems(n)}, err
+}
+
+// cut returns the items on page p and the marker of the next page.
+func cut[T any](items []T, p offsetPage) ([]T, string) {
+	return page(items, p.offset, p.size, p.kind)
+}
+
+// namePage is the page ListUsers, ListGroups or ListRoles asks for: the
+// entities under prefix whose names sort after after, size at the most.
+type namePage struct {
+	kind          byte
+	prefix, after string
+	size          int
+}
+
+// cutByName cuts rows, read with a limit of one more than the page size,
+// to the page, and returns the marker of the next page: the last name on
+// this one.
+func cutByName[T any](rows []T, p namePage, name func(T) string) ([]T, string) {
+	if len(rows) <= p.size {
+		return rows, ""
+	}
+	rows = rows[:p.size]
+	return rows, makeMarker(p.kind, strings.ToLower(name(rows[p.size-1])))
+}
+
+// collect shapes rows for a response, as a list that is never null.
+func collect[T, U any](rows []T, out func(T) U) members[U] {
+	l := make(members[U], 0, len(rows))
+	for _, r := range rows {
+		l = append(l, out(r))
+	}
+	return l
+}
+
+// tagPage is the output of the List*Tags operations.
+func tagPage(tags []Tag, p offsetPage) *ListTagsResult {
+	tags, next := cut(tags, p)
+	return &ListTagsResult{Tags: append(members[Tag]{}, tags...), IsTruncated: next != "", Marker: next}
+}
+
 // owner is whose access keys an operation acts on: an IAM user, or the
 // account's root user (root=true).
 type owner struct {
@@ -176,32 +229,63 @@ func toTags(in list[tagInput]) []Tag {
 	return out
 }
 
-// maxItems returns the page size asked for, or AWS's default of 100.
 // decodePathListing reads and checks the input of a List operation that
-// pages by marker under a path prefix (ListUsers, ListGroups, ListRoles):
-// the prefix ("/" when absent), the name to list after, and the page size.
-func decodePathListing(call *awsproto.Call, kind byte) (prefix, after string, max int, err error) {
+// pages by name under a path prefix (ListUsers, ListGroups, ListRoles); the
+// prefix is "/" when absent.
+func decodePathListing(call *awsproto.Call, kind byte) (namePage, error) {
 	var in listUsersInput
 	if err := call.Decode(&in); err != nil {
-		return "", "", 0, err
+		return namePage{}, err
 	}
 	var v violations
 	v.str("pathPrefix", in.PathPrefix, pathPrefixRule)
-	v.str("marker", in.Marker, markerRule)
-	v.maxItems(in.MaxItems)
+	v.paging(in.Marker, in.MaxItems)
 	if err := v.err(); err != nil {
-		return "", "", 0, err
+		return namePage{}, err
 	}
-	if after, err = readMarker(kind, in.Marker); err != nil {
-		return "", "", 0, err
+	after, err := readMarker(kind, in.Marker)
+	if err != nil {
+		return namePage{}, err
 	}
-	prefix = "/"
+	p := namePage{kind: kind, prefix: "/", after: after, size: maxItems(in.MaxItems)}
 	if in.PathPrefix != nil {
-		prefix = *in.PathPrefix
+		p.prefix = *in.PathPrefix
 	}
-	return prefix, after, maxItems(in.MaxItems), nil
+	return p, nil
 }
 
+// maxItems returns the page size asked for, or AWS's default of 100.
 func maxItems(n awsproto.Int) int {
 	return int(n.Or(defaultItems))
+}
+
+// paging checks the Marker and MaxItems of a List operation.
+func (v *violations) paging(marker *string, n awsproto.Int) {
+	v.str("marker", marker, markerRule)
+	v.maxItems(n)
+}
+
+// tagChange checks the tags of a Tag* operation or, with untag, the keys
+// of an Untag* one.
+func (v *violations) tagChange(untag bool, tags list[tagInput], keys list[string]) {
+	if untag {
+		if v.required("tagKeys", keys != nil) {
+			v.tagKeys(keys)
+		}
+	} else if v.required("tags", tags != nil) {
+		v.tags(tags)
+	}
+}
+
+// retag applies a Tag* operation's tags to have or, with untag, drops an
+// Untag* operation's keys; quota names the limit in AWS's error.
+func retag(have []Tag, untag bool, tags list[tagInput], keys list[string], quota string) ([]Tag, error) {
+	if untag {
+		return dropTags(have, keys), nil
+	}
+	have = mergeTags(have, toTags(tags))
+	if len(have) > maxTags {
+		return nil, limitExceeded(quota, maxTags)
+	}
+	return have, nil
 }

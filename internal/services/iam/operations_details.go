@@ -94,12 +94,11 @@ func (s *Service) getAccountAuthorizationDetails(ctx context.Context, call *awsp
 	for _, f := range in.Filter {
 		v.enum("filter", &f, entityFilters, "User, Role, Group, LocalManagedPolicy, AWSManagedPolicy")
 	}
-	v.str("marker", in.Marker, markerRule)
-	v.maxItems(in.MaxItems)
+	v.paging(in.Marker, in.MaxItems)
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	offset, err := readOffsetMarker('D', in.Marker)
+	p, err := readOffsetPage('D', in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +106,7 @@ func (s *Service) getAccountAuthorizationDetails(ctx context.Context, call *awsp
 	if err != nil {
 		return nil, err
 	}
-	return pageDetails(all, offset, maxItems(in.MaxItems)), nil
+	return pageDetails(all, p.offset, p.size), nil
 }
 
 // allDetails builds the whole listing, filtered. Pages are cut from it

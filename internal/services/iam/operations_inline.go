@@ -48,11 +48,10 @@ func (s *Service) putInlinePolicy(ctx context.Context, call *awsproto.Call) erro
 		return err
 	}
 	return s.write(ctx, func(tx *store.Tx) error {
-		e, err := findEntity(ctx, tx, t, name)
+		e, err := s.useEntity(ctx, tx, call, t, name)
 		if err != nil {
 			return err
 		}
-		call.AddResource(entityResource(t), s.entityARN(e))
 		have, err := inlinePolicies(ctx, tx, t, e.id)
 		if err != nil {
 			return err
@@ -78,11 +77,10 @@ func (s *Service) getInlinePolicy(ctx context.Context, call *awsproto.Call) (*Ge
 		return nil, err
 	}
 	q := s.env.DB.Read()
-	e, err := findEntity(ctx, q, t, name)
+	e, err := s.useEntity(ctx, q, call, t, name)
 	if err != nil {
 		return nil, err
 	}
-	call.AddResource(entityResource(t), s.entityARN(e))
 	have, err := inlinePolicies(ctx, q, t, e.id)
 	if err != nil {
 		return nil, err
@@ -112,11 +110,10 @@ func (s *Service) deleteInlinePolicy(ctx context.Context, call *awsproto.Call) e
 		return err
 	}
 	return s.write(ctx, func(tx *store.Tx) error {
-		e, err := findEntity(ctx, tx, t, name)
+		e, err := s.useEntity(ctx, tx, call, t, name)
 		if err != nil {
 			return err
 		}
-		call.AddResource(entityResource(t), s.entityARN(e))
 		if ok, err := deleteInline(ctx, tx, t, e.id, *in.PolicyName); err != nil {
 			return err
 		} else if !ok {
@@ -128,32 +125,27 @@ func (s *Service) deleteInlinePolicy(ctx context.Context, call *awsproto.Call) e
 
 func (s *Service) listInlinePolicies(ctx context.Context, call *awsproto.Call) (*ListInlinePoliciesResult, error) {
 	t, name, in, err := decodeEntity(call, true, func(in *entityPolicyInput, v *violations) {
-		v.str("marker", in.Marker, markerRule)
-		v.maxItems(in.MaxItems)
+		v.paging(in.Marker, in.MaxItems)
 	})
 	if err != nil {
 		return nil, err
 	}
-	offset, err := readOffsetMarker('i', in.Marker)
+	p, err := readOffsetPage('i', in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
 	q := s.env.DB.Read()
-	e, err := findEntity(ctx, q, t, name)
+	e, err := s.useEntity(ctx, q, call, t, name)
 	if err != nil {
 		return nil, err
 	}
-	call.AddResource(entityResource(t), s.entityARN(e))
 	have, err := inlinePolicies(ctx, q, t, e.id)
 	if err != nil {
 		return nil, err
 	}
-	have, next := page(have, offset, maxItems(in.MaxItems), 'i')
-	res := &ListInlinePoliciesResult{PolicyNames: members[string]{}, IsTruncated: next != "", Marker: next}
-	for _, p := range have {
-		res.PolicyNames = append(res.PolicyNames, p.name)
-	}
-	return res, nil
+	have, next := cut(have, p)
+	names := collect(have, func(ip inlinePolicy) string { return ip.name })
+	return &ListInlinePoliciesResult{PolicyNames: names, IsTruncated: next != "", Marker: next}, nil
 }
 
 func (s *Service) attachPolicy(ctx context.Context, call *awsproto.Call) error {
@@ -201,11 +193,10 @@ func (s *Service) detachPolicy(ctx context.Context, call *awsproto.Call) error {
 		return err
 	}
 	return s.write(ctx, func(tx *store.Tx) error {
-		e, err := findEntity(ctx, tx, t, name)
+		e, err := s.useEntity(ctx, tx, call, t, name)
 		if err != nil {
 			return err
 		}
-		call.AddResource(entityResource(t), s.entityARN(e))
 		call.AddResource(resPolicy, *in.PolicyArn)
 		if ok, err := detach(ctx, tx, t, e.id, *in.PolicyArn); err != nil {
 			return err
@@ -219,22 +210,20 @@ func (s *Service) detachPolicy(ctx context.Context, call *awsproto.Call) error {
 func (s *Service) listAttachedPolicies(ctx context.Context, call *awsproto.Call) (*ListAttachedPoliciesResult, error) {
 	t, name, in, err := decodeEntity(call, false, func(in *entityPolicyInput, v *violations) {
 		v.str("pathPrefix", in.PathPrefix, policyPathRule)
-		v.str("marker", in.Marker, markerRule)
-		v.maxItems(in.MaxItems)
+		v.paging(in.Marker, in.MaxItems)
 	})
 	if err != nil {
 		return nil, err
 	}
-	offset, err := readOffsetMarker('a', in.Marker)
+	p, err := readOffsetPage('a', in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
 	q := s.env.DB.Read()
-	e, err := findEntity(ctx, q, t, name)
+	e, err := s.useEntity(ctx, q, call, t, name)
 	if err != nil {
 		return nil, err
 	}
-	call.AddResource(entityResource(t), s.entityARN(e))
 	arns, err := attachedARNs(ctx, q, t, e.id)
 	if err != nil {
 		return nil, err
@@ -250,7 +239,7 @@ func (s *Service) listAttachedPolicies(ctx context.Context, call *awsproto.Call)
 		}
 		list = append(list, AttachedPolicy{PolicyName: pname, PolicyARN: a})
 	}
-	list, next := page(list, offset, maxItems(in.MaxItems), 'a')
+	list, next := cut(list, p)
 	return &ListAttachedPoliciesResult{AttachedPolicies: append(members[AttachedPolicy]{}, list...), IsTruncated: next != "", Marker: next}, nil
 }
 
@@ -266,14 +255,13 @@ func (s *Service) putBoundary(ctx context.Context, call *awsproto.Call, remove b
 		return err
 	}
 	return s.write(ctx, func(tx *store.Tx) error {
-		e, err := findEntity(ctx, tx, t, name)
+		e, err := s.useEntity(ctx, tx, call, t, name)
 		if err != nil {
 			return err
 		}
-		call.AddResource(entityResource(t), s.entityARN(e))
 		boundary := ""
 		if !remove {
-			if boundary, err = s.checkBoundary(ctx, tx, *in.PermissionsBoundary); err != nil {
+			if boundary, err = s.checkBoundary(ctx, tx, in.PermissionsBoundary); err != nil {
 				return err
 			}
 			call.AddResource(resPolicy, boundary)

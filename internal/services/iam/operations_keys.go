@@ -17,28 +17,32 @@ func newKey(userID string, now time.Time) keyRow {
 // id is what CloudTrail lists as the resource name) and its owner.
 func (s *Service) keyResources(call *awsproto.Call, keyID string, o owner) {
 	call.AddResource(resAccessKey, keyID)
+	call.AddResource(resUser, s.ownerARN(o))
+}
+
+// ownerARN is the ARN of a key's owner.
+func (s *Service) ownerARN(o owner) string {
 	if o.root {
-		call.AddResource(resUser, s.rootARN())
-	} else {
-		call.AddResource(resUser, s.userARN(o.user.path, o.user.name))
+		return s.rootARN()
 	}
+	return s.userARN(o.user.path, o.user.name)
+}
+
+// metadata describes one of o's keys without its secret.
+func (o owner) metadata(k keyRow) AccessKeyMetadata {
+	return AccessKeyMetadata{UserName: o.name(), AccessKeyID: k.id, Status: k.status, CreateDate: awsproto.ISOTime(k.created)}
 }
 
 func (s *Service) createAccessKey(ctx context.Context, call *awsproto.Call) (*CreateAccessKeyResult, error) {
-	var in userNameInput
-	if err := call.Decode(&in); err != nil {
-		return nil, err
-	}
-	var v violations
-	v.str("userName", in.UserName, existingUserNameRule)
-	if err := v.err(); err != nil {
+	name, err := decodeUserName(call, false)
+	if err != nil {
 		return nil, err
 	}
 	var k keyRow
 	var o owner
-	err := s.write(ctx, func(tx *store.Tx) error {
+	err = s.write(ctx, func(tx *store.Tx) error {
 		var err error
-		if o, err = s.resolveOwner(ctx, tx, call.Caller, in.UserName); err != nil {
+		if o, err = s.resolveOwner(ctx, tx, call.Caller, name); err != nil {
 			return err
 		}
 		have, err := keysOf(ctx, tx, o.id())
@@ -58,8 +62,7 @@ func (s *Service) createAccessKey(ctx context.Context, call *awsproto.Call) (*Cr
 	res := &CreateAccessKeyResult{AccessKey: AccessKey{UserName: o.name(), AccessKeyID: k.id, Status: k.status,
 		SecretAccessKey: k.secret, CreateDate: awsproto.ISOTime(k.created)}}
 	// The audit trail gets everything but the secret.
-	call.AuditResponse = createAccessKeyAudit{AccessKey: AccessKeyMetadata{UserName: o.name(), AccessKeyID: k.id,
-		Status: k.status, CreateDate: awsproto.ISOTime(k.created)}}
+	call.AuditResponse = createAccessKeyAudit{AccessKey: o.metadata(k)}
 	return res, nil
 }
 
@@ -70,12 +73,11 @@ func (s *Service) listAccessKeys(ctx context.Context, call *awsproto.Call) (*Lis
 	}
 	var v violations
 	v.str("userName", in.UserName, existingUserNameRule)
-	v.str("marker", in.Marker, markerRule)
-	v.maxItems(in.MaxItems)
+	v.paging(in.Marker, in.MaxItems)
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	offset, err := readOffsetMarker('k', in.Marker)
+	p, err := readOffsetPage('k', in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
@@ -88,18 +90,9 @@ func (s *Service) listAccessKeys(ctx context.Context, call *awsproto.Call) (*Lis
 	if err != nil {
 		return nil, err
 	}
-	keys, next := page(keys, offset, maxItems(in.MaxItems), 'k')
-	res := &ListAccessKeysResult{AccessKeyMetadata: members[AccessKeyMetadata]{}, IsTruncated: next != "", Marker: next}
-	for _, k := range keys {
-		res.AccessKeyMetadata = append(res.AccessKeyMetadata, AccessKeyMetadata{UserName: o.name(), AccessKeyID: k.id,
-			Status: k.status, CreateDate: awsproto.ISOTime(k.created)})
-	}
-	if o.root {
-		call.AddResource(resUser, s.rootARN())
-	} else {
-		call.AddResource(resUser, s.userARN(o.user.path, o.user.name))
-	}
-	return res, nil
+	keys, next := cut(keys, p)
+	call.AddResource(resUser, s.ownerARN(o))
+	return &ListAccessKeysResult{AccessKeyMetadata: collect(keys, o.metadata), IsTruncated: next != "", Marker: next}, nil
 }
 
 // ownedKey finds, inside tx, the key id that belongs to the named user or

@@ -64,15 +64,12 @@ func (s *Service) createPolicy(ctx context.Context, call *awsproto.Call) (*Polic
 	}
 	p.arn = s.policyARN(p.path, p.name)
 	err := s.write(ctx, func(tx *store.Tx) error {
-		if _, exists, err := localPolicyByName(ctx, tx, p.name); err != nil {
+		err := nameFree(ctx, tx, p.name, localPolicyByName, "A policy called %s already exists. Duplicate names are not allowed.")
+		if err != nil {
 			return err
-		} else if exists {
-			return alreadyExists("A policy called %s already exists. Duplicate names are not allowed.", p.name)
 		}
-		if n, err := count(ctx, tx, `SELECT count(*) FROM iam_policies`); err != nil {
+		if err := underQuota(ctx, tx, "PoliciesPerAccount", maxPoliciesPerAcct, `SELECT count(*) FROM iam_policies`); err != nil {
 			return err
-		} else if n >= maxPoliciesPerAcct {
-			return limitExceeded("PoliciesPerAccount", maxPoliciesPerAcct)
 		}
 		return insertPolicy(ctx, tx, p, *in.PolicyDocument)
 	})
@@ -112,12 +109,21 @@ func (s *Service) lookupPolicy(ctx context.Context, q querier, call *awsproto.Ca
 	return ref, nil
 }
 
-// localOnly refuses changes to AWS-managed policies.
-func localOnly(ref managedRef) error {
-	if ref.row.aws {
-		return invalidInput("The AWS managed policy %s cannot be changed.", ref.arn)
-	}
-	return nil
+// changePolicy runs fn inside a write transaction on the policy named by
+// policyARN, which must be one of the account's: AWS-managed policies
+// cannot be changed.
+func (s *Service) changePolicy(ctx context.Context, call *awsproto.Call, policyARN string,
+	fn func(tx *store.Tx, ref managedRef) error) error {
+	return s.write(ctx, func(tx *store.Tx) error {
+		ref, err := s.lookupPolicy(ctx, tx, call, policyARN)
+		if err != nil {
+			return err
+		}
+		if ref.row.aws {
+			return invalidInput("The AWS managed policy %s cannot be changed.", ref.arn)
+		}
+		return fn(tx, ref)
+	})
 }
 
 func (s *Service) getPolicy(ctx context.Context, call *awsproto.Call) (*PolicyResult, error) {
@@ -157,12 +163,11 @@ func (s *Service) listPolicies(ctx context.Context, call *awsproto.Call) (*ListP
 	v.enum("scope", in.Scope, scopes, "All, AWS, Local")
 	v.str("pathPrefix", in.PathPrefix, policyPathRule)
 	v.enum("policyUsageFilter", in.PolicyUsageFilter, usageFilters, "PermissionsPolicy, PermissionsBoundary")
-	v.str("marker", in.Marker, markerRule)
-	v.maxItems(in.MaxItems)
+	v.paging(in.Marker, in.MaxItems)
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	offset, err := readOffsetMarker('P', in.Marker)
+	pg, err := readOffsetPage('P', in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
@@ -201,7 +206,7 @@ func (s *Service) listPolicies(ctx context.Context, call *awsproto.Call) (*ListP
 		}
 		out = append(out, s.policyOut(p, u, false))
 	}
-	out, next := page(out, offset, maxItems(in.MaxItems), 'P')
+	out, next := cut(out, pg)
 	return &ListPoliciesResult{Policies: append(members[Policy]{}, out...), IsTruncated: next != "", Marker: next}, nil
 }
 
@@ -210,14 +215,7 @@ func (s *Service) deletePolicy(ctx context.Context, call *awsproto.Call) error {
 	if err := decodePolicyARN(call, &in, nil); err != nil {
 		return err
 	}
-	return s.write(ctx, func(tx *store.Tx) error {
-		ref, err := s.lookupPolicy(ctx, tx, call, *in.PolicyArn)
-		if err != nil {
-			return err
-		}
-		if err := localOnly(ref); err != nil {
-			return err
-		}
+	return s.changePolicy(ctx, call, *in.PolicyArn, func(tx *store.Tx, ref managedRef) error {
 		use, err := policyUseOf(ctx, tx, ref.arn)
 		if err != nil {
 			return err
@@ -244,14 +242,7 @@ func (s *Service) createPolicyVersion(ctx context.Context, call *awsproto.Call) 
 		return nil, err
 	}
 	var out PolicyVersion
-	err = s.write(ctx, func(tx *store.Tx) error {
-		ref, err := s.lookupPolicy(ctx, tx, call, *in.PolicyArn)
-		if err != nil {
-			return err
-		}
-		if err := localOnly(ref); err != nil {
-			return err
-		}
+	err = s.changePolicy(ctx, call, *in.PolicyArn, func(tx *store.Tx, ref managedRef) error {
 		p := ref.row
 		if n, err := count(ctx, tx, `SELECT count(*) FROM iam_policy_versions WHERE policy_id = ?`, p.id); err != nil {
 			return err
@@ -326,13 +317,12 @@ func (s *Service) getPolicyVersion(ctx context.Context, call *awsproto.Call) (*P
 func (s *Service) listPolicyVersions(ctx context.Context, call *awsproto.Call) (*ListPolicyVersionsResult, error) {
 	var in policyInput
 	err := decodePolicyARN(call, &in, func(v *violations) {
-		v.str("marker", in.Marker, markerRule)
-		v.maxItems(in.MaxItems)
+		v.paging(in.Marker, in.MaxItems)
 	})
 	if err != nil {
 		return nil, err
 	}
-	offset, err := readOffsetMarker('V', in.Marker)
+	pg, err := readOffsetPage('V', in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
@@ -345,13 +335,12 @@ func (s *Service) listPolicyVersions(ctx context.Context, call *awsproto.Call) (
 	if err != nil {
 		return nil, err
 	}
-	versions, next := page(versions, offset, maxItems(in.MaxItems), 'V')
-	res := &ListPolicyVersionsResult{Versions: members[PolicyVersion]{}, IsTruncated: next != "", Marker: next}
-	for _, ver := range versions {
-		res.Versions = append(res.Versions, PolicyVersion{VersionID: versionID(ver.version),
-			IsDefaultVersion: ver.version == ref.row.defaultVersion, CreateDate: awsproto.ISOTime(ver.created)})
-	}
-	return res, nil
+	versions, next := cut(versions, pg)
+	out := collect(versions, func(ver versionRow) PolicyVersion {
+		return PolicyVersion{VersionID: versionID(ver.version), IsDefaultVersion: ver.version == ref.row.defaultVersion,
+			CreateDate: awsproto.ISOTime(ver.created)}
+	})
+	return &ListPolicyVersionsResult{Versions: out, IsTruncated: next != "", Marker: next}, nil
 }
 
 // changeVersion runs DeletePolicyVersion and SetDefaultPolicyVersion.
@@ -361,14 +350,7 @@ func (s *Service) changeVersion(ctx context.Context, call *awsproto.Call, setDef
 	if err != nil {
 		return err
 	}
-	return s.write(ctx, func(tx *store.Tx) error {
-		ref, err := s.lookupPolicy(ctx, tx, call, *in.PolicyArn)
-		if err != nil {
-			return err
-		}
-		if err := localOnly(ref); err != nil {
-			return err
-		}
+	return s.changePolicy(ctx, call, *in.PolicyArn, func(tx *store.Tx, ref managedRef) error {
 		p, n := ref.row, parseVersionID(*in.VersionId)
 		if _, ok, err := localVersion(ctx, tx, p.id, n); err != nil {
 			return err
@@ -388,34 +370,18 @@ func (s *Service) changeVersion(ctx context.Context, call *awsproto.Call, setDef
 
 func (s *Service) tagPolicy(ctx context.Context, call *awsproto.Call, untag bool) error {
 	var in policyInput
-	err := decodePolicyARN(call, &in, func(v *violations) {
-		if untag {
-			if v.required("tagKeys", in.TagKeys != nil) {
-				v.tagKeys(in.TagKeys)
-			}
-		} else if v.required("tags", in.Tags != nil) {
-			v.tags(in.Tags)
-		}
-	})
+	err := decodePolicyARN(call, &in, func(v *violations) { v.tagChange(untag, in.Tags, in.TagKeys) })
 	if err != nil {
 		return err
 	}
 	if err := checkDuplicateTags(in.Tags); err != nil {
 		return err
 	}
-	return s.write(ctx, func(tx *store.Tx) error {
-		ref, err := s.lookupPolicy(ctx, tx, call, *in.PolicyArn)
-		if err != nil {
-			return err
-		}
-		if err := localOnly(ref); err != nil {
-			return err
-		}
+	return s.changePolicy(ctx, call, *in.PolicyArn, func(tx *store.Tx, ref managedRef) error {
 		p := ref.row
-		if untag {
-			p.tags = dropTags(p.tags, in.TagKeys)
-		} else if p.tags = mergeTags(p.tags, toTags(in.Tags)); len(p.tags) > maxTags {
-			return limitExceeded("TagsPerPolicy", maxTags)
+		var err error
+		if p.tags, err = retag(p.tags, untag, in.Tags, in.TagKeys, "TagsPerPolicy"); err != nil {
+			return err
 		}
 		return savePolicy(ctx, tx, p)
 	})
@@ -423,14 +389,10 @@ func (s *Service) tagPolicy(ctx context.Context, call *awsproto.Call, untag bool
 
 func (s *Service) listPolicyTags(ctx context.Context, call *awsproto.Call) (*ListTagsResult, error) {
 	var in policyInput
-	err := decodePolicyARN(call, &in, func(v *violations) {
-		v.str("marker", in.Marker, markerRule)
-		v.maxItems(in.MaxItems)
-	})
-	if err != nil {
+	if err := decodePolicyARN(call, &in, func(v *violations) { v.paging(in.Marker, in.MaxItems) }); err != nil {
 		return nil, err
 	}
-	offset, err := readOffsetMarker('t', in.Marker)
+	pg, err := readOffsetPage('t', in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
@@ -438,8 +400,7 @@ func (s *Service) listPolicyTags(ctx context.Context, call *awsproto.Call) (*Lis
 	if err != nil {
 		return nil, err
 	}
-	tags, next := page(ref.row.tags, offset, maxItems(in.MaxItems), 't')
-	return &ListTagsResult{Tags: append(members[Tag]{}, tags...), IsTruncated: next != "", Marker: next}, nil
+	return tagPage(ref.row.tags, pg), nil
 }
 
 var entityFilters = map[string]bool{"User": true, "Role": true, "Group": true, "LocalManagedPolicy": true, "AWSManagedPolicy": true}
@@ -450,13 +411,12 @@ func (s *Service) listEntitiesForPolicy(ctx context.Context, call *awsproto.Call
 		v.enum("entityFilter", in.EntityFilter, entityFilters, "User, Role, Group, LocalManagedPolicy, AWSManagedPolicy")
 		v.str("pathPrefix", in.PathPrefix, pathRule)
 		v.enum("policyUsageFilter", in.PolicyUsageFilter, usageFilters, "PermissionsPolicy, PermissionsBoundary")
-		v.str("marker", in.Marker, markerRule)
-		v.maxItems(in.MaxItems)
+		v.paging(in.Marker, in.MaxItems)
 	})
 	if err != nil {
 		return nil, err
 	}
-	offset, err := readOffsetMarker('E', in.Marker)
+	pg, err := readOffsetPage('E', in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
@@ -488,7 +448,7 @@ func (s *Service) listEntitiesForPolicy(ctx context.Context, call *awsproto.Call
 		}
 		kept = append(kept, e)
 	}
-	kept, next := page(kept, offset, maxItems(in.MaxItems), 'E')
+	kept, next := cut(kept, pg)
 	res := &ListEntitiesForPolicyResult{PolicyGroups: members[PolicyGroup]{}, PolicyUsers: members[PolicyUser]{},
 		PolicyRoles: members[PolicyRole]{}, IsTruncated: next != "", Marker: next}
 	for _, e := range kept {

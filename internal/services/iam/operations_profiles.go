@@ -2,9 +2,6 @@ package iam
 
 import (
 	"context"
-	"database/sql"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -73,56 +70,32 @@ func (s *Service) profileARN(path, name string) string {
 
 const profileCols = `id, name, path, created_at, tags, role_id`
 
-func scanProfile(sc interface{ Scan(...any) error }) (profileRow, error) {
+func scanProfile(sc scanner) (profileRow, error) {
 	var p profileRow
 	var created int64
 	var tags string
 	if err := sc.Scan(&p.id, &p.name, &p.path, &created, &tags, &p.roleID); err != nil {
 		return profileRow{}, err
 	}
-	p.created = time.Unix(0, created).UTC()
-	if err := json.Unmarshal([]byte(tags), &p.tags); err != nil {
-		return profileRow{}, fmt.Errorf("instance profile %s: decode tags: %w", p.name, err)
-	}
-	return p, nil
+	p.created = fromNanos(created)
+	var err error
+	p.tags, err = decodeTags("instance profile", p.name, tags)
+	return p, err
 }
 
 func profileByName(ctx context.Context, q querier, name string) (profileRow, bool, error) {
-	p, err := scanProfile(q.QueryRowContext(ctx, `SELECT `+profileCols+` FROM iam_instance_profiles WHERE name = ?`, name))
-	if errors.Is(err, sql.ErrNoRows) {
-		return profileRow{}, false, nil
-	}
-	if err != nil {
-		return profileRow{}, false, fmt.Errorf("read instance profile: %w", err)
-	}
-	return p, true, nil
+	return queryRow(ctx, q, "read instance profile", scanProfile, `SELECT `+profileCols+` FROM iam_instance_profiles WHERE name = ?`, name)
 }
 
 func queryProfiles(ctx context.Context, q querier, where string, args ...any) ([]profileRow, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+profileCols+` FROM iam_instance_profiles WHERE `+where+` ORDER BY name`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list instance profiles: %w", err)
-	}
-	defer rows.Close()
-	var out []profileRow
-	for rows.Next() {
-		p, err := scanProfile(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list instance profiles: %w", err)
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return queryRows(ctx, q, "list instance profiles", scanProfile,
+		`SELECT `+profileCols+` FROM iam_instance_profiles WHERE `+where+` ORDER BY name`, args...)
 }
 
 func saveProfile(ctx context.Context, tx *store.Tx, p profileRow) error {
-	tags, err := json.Marshal(tagsOrEmpty(p.tags))
-	if err != nil {
-		return err
-	}
 	return exec(ctx, tx, "save instance profile", `INSERT INTO iam_instance_profiles (`+profileCols+`) VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET tags = excluded.tags, role_id = excluded.role_id`,
-		p.id, p.name, p.path, p.created.UnixNano(), string(tags), p.roleID)
+		p.id, p.name, p.path, p.created.UnixNano(), tagsJSON(p.tags), p.roleID)
 }
 
 // profileOut shapes a profile with its role in listing form.
@@ -173,10 +146,8 @@ func (s *Service) createInstanceProfile(ctx context.Context, call *awsproto.Call
 		p.path = *in.Path
 	}
 	err = s.write(ctx, func(tx *store.Tx) error {
-		if _, exists, err := profileByName(ctx, tx, p.name); err != nil {
+		if err := nameFree(ctx, tx, p.name, profileByName, "Instance Profile %s already exists."); err != nil {
 			return err
-		} else if exists {
-			return alreadyExists("Instance Profile %s already exists.", p.name)
 		}
 		return saveProfile(ctx, tx, p)
 	})
@@ -197,12 +168,9 @@ func (s *Service) getInstanceProfile(ctx context.Context, call *awsproto.Call) (
 		return nil, err
 	}
 	q := s.env.DB.Read()
-	p, ok, err := profileByName(ctx, q, *in.InstanceProfileName)
+	p, err := findProfile(ctx, q, *in.InstanceProfileName)
 	if err != nil {
 		return nil, err
-	}
-	if !ok {
-		return nil, noSuchProfile(*in.InstanceProfileName)
 	}
 	out, err := s.profileOut(ctx, q, p, true)
 	if err != nil {
@@ -215,12 +183,9 @@ func (s *Service) getInstanceProfile(ctx context.Context, call *awsproto.Call) (
 // changeProfile runs fn on a profile inside a write transaction and saves it.
 func (s *Service) changeProfile(ctx context.Context, call *awsproto.Call, name string, fn func(tx *store.Tx, p *profileRow) error) error {
 	return s.write(ctx, func(tx *store.Tx) error {
-		p, ok, err := profileByName(ctx, tx, name)
+		p, err := findProfile(ctx, tx, name)
 		if err != nil {
 			return err
-		}
-		if !ok {
-			return noSuchProfile(name)
 		}
 		call.AddResource(resProfile, s.profileARN(p.path, p.name))
 		if err := fn(tx, &p); err != nil {
@@ -236,12 +201,9 @@ func (s *Service) deleteInstanceProfile(ctx context.Context, call *awsproto.Call
 		return err
 	}
 	return s.write(ctx, func(tx *store.Tx) error {
-		p, ok, err := profileByName(ctx, tx, *in.InstanceProfileName)
+		p, err := findProfile(ctx, tx, *in.InstanceProfileName)
 		if err != nil {
 			return err
-		}
-		if !ok {
-			return noSuchProfile(*in.InstanceProfileName)
 		}
 		call.AddResource(resProfile, s.profileARN(p.path, p.name))
 		if p.roleID != "" {
@@ -258,12 +220,9 @@ func (s *Service) profileRole(ctx context.Context, call *awsproto.Call, add bool
 		return err
 	}
 	return s.changeProfile(ctx, call, *in.InstanceProfileName, func(tx *store.Tx, p *profileRow) error {
-		r, ok, err := roleByName(ctx, tx, *in.RoleName)
+		r, err := findRole(ctx, tx, *in.RoleName)
 		if err != nil {
 			return err
-		}
-		if !ok {
-			return noSuchRole(*in.RoleName)
 		}
 		call.AddResource(resRole, s.roleARN(r.path, r.name))
 		switch {
@@ -291,27 +250,23 @@ func (s *Service) listInstanceProfiles(ctx context.Context, call *awsproto.Call,
 	} else {
 		v.str("pathPrefix", in.PathPrefix, pathPrefixRule)
 	}
-	v.str("marker", in.Marker, markerRule)
-	v.maxItems(in.MaxItems)
+	v.paging(in.Marker, in.MaxItems)
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	offset, err := readOffsetMarker('I', in.Marker)
+	pg, err := readOffsetPage('I', in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
 	q := s.env.DB.Read()
 	var rows []profileRow
 	if forRole {
-		r, ok, err := roleByName(ctx, q, *in.RoleName)
+		r, err := findRole(ctx, q, *in.RoleName)
 		if err != nil {
 			return nil, err
 		}
-		if !ok {
-			return nil, noSuchRole(*in.RoleName)
-		}
 		call.AddResource(resRole, s.roleARN(r.path, r.name))
-		rows, err = queryProfiles(ctx, q, `role_id = ?`, r.id)
+		rows, err = profilesOfRole(ctx, q, r.id)
 		if err != nil {
 			return nil, err
 		}
@@ -324,7 +279,7 @@ func (s *Service) listInstanceProfiles(ctx context.Context, call *awsproto.Call,
 			return nil, err
 		}
 	}
-	rows, next := page(rows, offset, maxItems(in.MaxItems), 'I')
+	rows, next := cut(rows, pg)
 	res := &ListInstanceProfilesResult{InstanceProfiles: members[InstanceProfile]{}, IsTruncated: next != "", Marker: next}
 	for _, p := range rows {
 		out, err := s.profileOut(ctx, q, p, false)
@@ -338,15 +293,7 @@ func (s *Service) listInstanceProfiles(ctx context.Context, call *awsproto.Call,
 
 func (s *Service) tagInstanceProfile(ctx context.Context, call *awsproto.Call, untag bool) error {
 	var in profileInput
-	err := decodeProfile(call, &in, func(v *violations) {
-		if untag {
-			if v.required("tagKeys", in.TagKeys != nil) {
-				v.tagKeys(in.TagKeys)
-			}
-		} else if v.required("tags", in.Tags != nil) {
-			v.tags(in.Tags)
-		}
-	})
+	err := decodeProfile(call, &in, func(v *violations) { v.tagChange(untag, in.Tags, in.TagKeys) })
 	if err != nil {
 		return err
 	}
@@ -354,38 +301,27 @@ func (s *Service) tagInstanceProfile(ctx context.Context, call *awsproto.Call, u
 		return err
 	}
 	return s.changeProfile(ctx, call, *in.InstanceProfileName, func(tx *store.Tx, p *profileRow) error {
-		if untag {
-			p.tags = dropTags(p.tags, in.TagKeys)
-		} else if p.tags = mergeTags(p.tags, toTags(in.Tags)); len(p.tags) > maxTags {
-			return limitExceeded("TagsPerInstanceProfile", maxTags)
-		}
-		return nil
+		tags, err := retag(p.tags, untag, in.Tags, in.TagKeys, "TagsPerInstanceProfile")
+		p.tags = tags
+		return err
 	})
 }
 
 func (s *Service) listInstanceProfileTags(ctx context.Context, call *awsproto.Call) (*ListTagsResult, error) {
 	var in profileInput
-	err := decodeProfile(call, &in, func(v *violations) {
-		v.str("marker", in.Marker, markerRule)
-		v.maxItems(in.MaxItems)
-	})
+	if err := decodeProfile(call, &in, func(v *violations) { v.paging(in.Marker, in.MaxItems) }); err != nil {
+		return nil, err
+	}
+	pg, err := readOffsetPage('t', in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
-	offset, err := readOffsetMarker('t', in.Marker)
+	p, err := findProfile(ctx, s.env.DB.Read(), *in.InstanceProfileName)
 	if err != nil {
 		return nil, err
-	}
-	p, ok, err := profileByName(ctx, s.env.DB.Read(), *in.InstanceProfileName)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, noSuchProfile(*in.InstanceProfileName)
 	}
 	call.AddResource(resProfile, s.profileARN(p.path, p.name))
-	tags, next := page(p.tags, offset, maxItems(in.MaxItems), 't')
-	return &ListTagsResult{Tags: append(members[Tag]{}, tags...), IsTruncated: next != "", Marker: next}, nil
+	return tagPage(p.tags, pg), nil
 }
 
 // profilesOfRole returns the instance profiles holding a role, for

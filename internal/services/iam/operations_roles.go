@@ -94,25 +94,19 @@ func (s *Service) createRole(ctx context.Context, call *awsproto.Call) (*RoleRes
 		r.path = *in.Path
 	}
 	err := s.write(ctx, func(tx *store.Tx) error {
-		if _, exists, err := roleByName(ctx, tx, r.name); err != nil {
+		if err := nameFree(ctx, tx, r.name, roleByName, "Role with name %s already exists."); err != nil {
 			return err
-		} else if exists {
-			return alreadyExists("Role with name %s already exists.", r.name)
 		}
 		if err := s.checkTrust(ctx, tx, r.trust); err != nil {
 			return err
 		}
-		if in.PermissionsBoundary != nil {
-			b, err := s.checkBoundary(ctx, tx, *in.PermissionsBoundary)
-			if err != nil {
-				return err
-			}
-			r.boundary = b
-		}
-		if n, err := count(ctx, tx, `SELECT count(*) FROM iam_roles`); err != nil {
+		b, err := s.checkBoundary(ctx, tx, in.PermissionsBoundary)
+		if err != nil {
 			return err
-		} else if n >= maxRolesPerAcct {
-			return limitExceeded("RolesPerAccount", maxRolesPerAcct)
+		}
+		r.boundary = b
+		if err := underQuota(ctx, tx, "RolesPerAccount", maxRolesPerAcct, `SELECT count(*) FROM iam_roles`); err != nil {
+			return err
 		}
 		return insertRole(ctx, tx, r)
 	})
@@ -142,12 +136,9 @@ func (s *Service) getRole(ctx context.Context, call *awsproto.Call) (*RoleResult
 	if err := roleName(call, &in, nil); err != nil {
 		return nil, err
 	}
-	r, ok, err := roleByName(ctx, s.env.DB.Read(), *in.RoleName)
+	r, err := findRole(ctx, s.env.DB.Read(), *in.RoleName)
 	if err != nil {
 		return nil, err
-	}
-	if !ok {
-		return nil, noSuchRole(*in.RoleName)
 	}
 	out := s.roleOut(r, true)
 	out.RoleLastUsed = &RoleLastUsed{LastUsedDate: isoPtr(r.lastUsed), Region: r.lastRegion}
@@ -156,24 +147,17 @@ func (s *Service) getRole(ctx context.Context, call *awsproto.Call) (*RoleResult
 }
 
 func (s *Service) listRoles(ctx context.Context, call *awsproto.Call) (*ListRolesResult, error) {
-	prefix, after, max, err := decodePathListing(call, 'r')
+	p, err := decodePathListing(call, 'r')
 	if err != nil {
 		return nil, err
 	}
-	rows, err := listRoles(ctx, s.env.DB.Read(), prefix, after, max+1)
+	rows, err := listRoles(ctx, s.env.DB.Read(), p.prefix, p.after, p.size+1)
 	if err != nil {
 		return nil, err
 	}
-	res := &ListRolesResult{Roles: members[Role]{}}
-	if len(rows) > max {
-		rows = rows[:max]
-		res.IsTruncated = true
-		res.Marker = makeMarker('r', strings.ToLower(rows[max-1].name))
-	}
-	for _, r := range rows {
-		res.Roles = append(res.Roles, s.roleOut(r, false))
-	}
-	return res, nil
+	rows, next := cutByName(rows, p, func(r roleRow) string { return r.name })
+	roles := collect(rows, func(r roleRow) Role { return s.roleOut(r, false) })
+	return &ListRolesResult{Roles: roles, IsTruncated: next != "", Marker: next}, nil
 }
 
 func (s *Service) deleteRole(ctx context.Context, call *awsproto.Call) error {
@@ -182,14 +166,10 @@ func (s *Service) deleteRole(ctx context.Context, call *awsproto.Call) error {
 		return err
 	}
 	return s.write(ctx, func(tx *store.Tx) error {
-		r, ok, err := roleByName(ctx, tx, *in.RoleName)
+		r, err := s.useEntity(ctx, tx, call, entRole, *in.RoleName)
 		if err != nil {
 			return err
 		}
-		if !ok {
-			return noSuchRole(*in.RoleName)
-		}
-		call.AddResource(resRole, s.roleARN(r.path, r.name))
 		if profiles, err := profilesOfRole(ctx, tx, r.id); err != nil {
 			return err
 		} else if len(profiles) > 0 {
@@ -210,12 +190,9 @@ func (s *Service) deleteRole(ctx context.Context, call *awsproto.Call) error {
 func (s *Service) changeRole(ctx context.Context, call *awsproto.Call, name string, fn func(tx *store.Tx, r *roleRow) error) (roleRow, error) {
 	var r roleRow
 	err := s.write(ctx, func(tx *store.Tx) error {
-		var ok bool
 		var err error
-		if r, ok, err = roleByName(ctx, tx, name); err != nil {
+		if r, err = findRole(ctx, tx, name); err != nil {
 			return err
-		} else if !ok {
-			return noSuchRole(name)
 		}
 		call.AddResource(resRole, s.roleARN(r.path, r.name))
 		if err := fn(tx, &r); err != nil {
@@ -286,43 +263,22 @@ func (s *Service) updateRoleDescription(ctx context.Context, call *awsproto.Call
 	return &RoleResult{Role: s.roleOut(r, true)}, nil
 }
 
-func (s *Service) tagRole(ctx context.Context, call *awsproto.Call) error {
+// tagRole runs TagRole and (untag=true) UntagRole.
+func (s *Service) tagRole(ctx context.Context, call *awsproto.Call, untag bool) error {
 	var in roleInput
-	err := roleName(call, &in, func(v *violations) {
-		if v.required("tags", in.Tags != nil) {
-			v.tags(in.Tags)
-		}
-	})
+	err := roleName(call, &in, func(v *violations) { v.tagChange(untag, in.Tags, in.TagKeys) })
 	if err != nil {
 		return err
 	}
-	if err := checkDuplicateTags(in.Tags); err != nil {
-		return err
+	if !untag {
+		if err := checkDuplicateTags(in.Tags); err != nil {
+			return err
+		}
 	}
 	_, err = s.changeRole(ctx, call, *in.RoleName, func(tx *store.Tx, r *roleRow) error {
-		tags := mergeTags(r.tags, toTags(in.Tags))
-		if len(tags) > maxTags {
-			return limitExceeded("TagsPerRole", maxTags)
-		}
+		tags, err := retag(r.tags, untag, in.Tags, in.TagKeys, "TagsPerRole")
 		r.tags = tags
-		return nil
-	})
-	return err
-}
-
-func (s *Service) untagRole(ctx context.Context, call *awsproto.Call) error {
-	var in roleInput
-	err := roleName(call, &in, func(v *violations) {
-		if v.required("tagKeys", in.TagKeys != nil) {
-			v.tagKeys(in.TagKeys)
-		}
-	})
-	if err != nil {
 		return err
-	}
-	_, err = s.changeRole(ctx, call, *in.RoleName, func(tx *store.Tx, r *roleRow) error {
-		r.tags = dropTags(r.tags, in.TagKeys)
-		return nil
 	})
 	return err
 }
@@ -344,27 +300,19 @@ func dropTags(tags []Tag, keys []string) []Tag {
 
 func (s *Service) listRoleTags(ctx context.Context, call *awsproto.Call) (*ListTagsResult, error) {
 	var in roleInput
-	err := roleName(call, &in, func(v *violations) {
-		v.str("marker", in.Marker, markerRule)
-		v.maxItems(in.MaxItems)
-	})
+	if err := roleName(call, &in, func(v *violations) { v.paging(in.Marker, in.MaxItems) }); err != nil {
+		return nil, err
+	}
+	p, err := readOffsetPage('t', in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
-	offset, err := readOffsetMarker('t', in.Marker)
+	r, err := findRole(ctx, s.env.DB.Read(), *in.RoleName)
 	if err != nil {
 		return nil, err
-	}
-	r, ok, err := roleByName(ctx, s.env.DB.Read(), *in.RoleName)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, noSuchRole(*in.RoleName)
 	}
 	call.AddResource(resRole, s.roleARN(r.path, r.name))
-	tags, next := page(r.tags, offset, maxItems(in.MaxItems), 't')
-	return &ListTagsResult{Tags: append(members[Tag]{}, tags...), IsTruncated: next != "", Marker: next}, nil
+	return tagPage(r.tags, p), nil
 }
 
 // noteRoleUse records that a role was assumed, for GetRole's RoleLastUsed.

@@ -15,9 +15,7 @@ func (s *Service) tagUser(ctx context.Context, call *awsproto.Call) error {
 	}
 	var v violations
 	v.must("userName", in.UserName, existingUserNameRule)
-	if v.required("tags", in.Tags != nil) {
-		v.tags(in.Tags)
-	}
+	v.tagChange(false, in.Tags, nil)
 	if err := v.err(); err != nil {
 		return err
 	}
@@ -27,18 +25,10 @@ func (s *Service) tagUser(ctx context.Context, call *awsproto.Call) error {
 	if err := checkReservedTags(in.Tags); err != nil {
 		return err
 	}
-	return s.write(ctx, func(tx *store.Tx) error {
-		u, ok, err := userByName(ctx, tx, *in.UserName)
+	return s.withUser(ctx, call, *in.UserName, func(tx *store.Tx, u userRow) error {
+		tags, err := retag(u.tags, false, in.Tags, nil, "TagsPerUser")
 		if err != nil {
 			return err
-		}
-		if !ok {
-			return noSuchUser(*in.UserName)
-		}
-		call.AddResource(resUser, s.userARN(u.path, u.name))
-		tags := mergeTags(u.tags, toTags(in.Tags))
-		if len(tags) > maxTags {
-			return limitExceeded("TagsPerUser", maxTags)
 		}
 		return setUserTags(ctx, tx, u.id, tags)
 	})
@@ -81,31 +71,12 @@ func (s *Service) untagUser(ctx context.Context, call *awsproto.Call) error {
 	}
 	var v violations
 	v.must("userName", in.UserName, existingUserNameRule)
-	if v.required("tagKeys", in.TagKeys != nil) {
-		v.tagKeys(in.TagKeys)
-	}
+	v.tagChange(true, nil, in.TagKeys)
 	if err := v.err(); err != nil {
 		return err
 	}
-	drop := make(map[string]bool, len(in.TagKeys))
-	for _, k := range in.TagKeys {
-		drop[strings.ToLower(k)] = true
-	}
-	return s.write(ctx, func(tx *store.Tx) error {
-		u, ok, err := userByName(ctx, tx, *in.UserName)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return noSuchUser(*in.UserName)
-		}
-		call.AddResource(resUser, s.userARN(u.path, u.name))
-		kept := make([]Tag, 0, len(u.tags))
-		for _, t := range u.tags {
-			if !drop[strings.ToLower(t.Key)] {
-				kept = append(kept, t)
-			}
-		}
+	return s.withUser(ctx, call, *in.UserName, func(tx *store.Tx, u userRow) error {
+		kept := dropTags(u.tags, in.TagKeys)
 		if len(kept) == len(u.tags) {
 			return nil // keys that are not there are not an error
 		}
@@ -120,23 +91,18 @@ func (s *Service) listUserTags(ctx context.Context, call *awsproto.Call) (*ListU
 	}
 	var v violations
 	v.must("userName", in.UserName, existingUserNameRule)
-	v.str("marker", in.Marker, markerRule)
-	v.maxItems(in.MaxItems)
+	v.paging(in.Marker, in.MaxItems)
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	offset, err := readOffsetMarker('t', in.Marker)
+	p, err := readOffsetPage('t', in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
-	u, ok, err := userByName(ctx, s.env.DB.Read(), *in.UserName)
+	u, err := findUser(ctx, s.env.DB.Read(), *in.UserName)
 	if err != nil {
 		return nil, err
-	}
-	if !ok {
-		return nil, noSuchUser(*in.UserName)
 	}
 	call.AddResource(resUser, s.userARN(u.path, u.name))
-	tags, next := page(u.tags, offset, maxItems(in.MaxItems), 't')
-	return &ListUserTagsResult{Tags: append(members[Tag]{}, tags...), IsTruncated: next != "", Marker: next}, nil
+	return tagPage(u.tags, p), nil
 }

@@ -2,8 +2,6 @@ package iam
 
 import (
 	"context"
-	"net/http"
-	"strings"
 
 	"github.com/vigilsec/vigil/internal/awsproto"
 	"github.com/vigilsec/vigil/internal/identity"
@@ -48,22 +46,16 @@ func (s *Service) createUser(ctx context.Context, call *awsproto.Call) (*CreateU
 		u.path = *in.Path
 	}
 	err := s.write(ctx, func(tx *store.Tx) error {
-		if _, exists, err := userByName(ctx, tx, u.name); err != nil {
+		if err := nameFree(ctx, tx, u.name, userByName, "User with name %s already exists."); err != nil {
 			return err
-		} else if exists {
-			return awsproto.Errorf(http.StatusConflict, "EntityAlreadyExists", "User with name %s already exists.", u.name)
 		}
-		if in.PermissionsBoundary != nil {
-			b, err := s.checkBoundary(ctx, tx, *in.PermissionsBoundary)
-			if err != nil {
-				return err
-			}
-			u.boundary = b
-		}
-		if n, err := countUsers(ctx, tx); err != nil {
+		b, err := s.checkBoundary(ctx, tx, in.PermissionsBoundary)
+		if err != nil {
 			return err
-		} else if n >= maxUsersPerAcct {
-			return limitExceeded("UsersPerAccount", maxUsersPerAcct)
+		}
+		u.boundary = b
+		if err := underQuota(ctx, tx, "UsersPerAccount", maxUsersPerAcct, `SELECT count(*) FROM iam_users`); err != nil {
+			return err
 		}
 		return insertUser(ctx, tx, u)
 	})
@@ -76,19 +68,14 @@ func (s *Service) createUser(ctx context.Context, call *awsproto.Call) (*CreateU
 }
 
 func (s *Service) getUser(ctx context.Context, call *awsproto.Call) (*GetUserResult, error) {
-	var in userNameInput
-	if err := call.Decode(&in); err != nil {
+	name, err := decodeUserName(call, false)
+	if err != nil {
 		return nil, err
 	}
-	var v violations
-	v.str("userName", in.UserName, existingUserNameRule)
-	if err := v.err(); err != nil {
-		return nil, err
-	}
-	if in.UserName == nil && call.Caller.Type == identity.Root {
+	if name == nil && call.Caller.Type == identity.Root {
 		return s.getRoot(ctx, call)
 	}
-	o, err := s.resolveOwner(ctx, s.env.DB.Read(), call.Caller, in.UserName)
+	o, err := s.resolveOwner(ctx, s.env.DB.Read(), call.Caller, name)
 	if err != nil {
 		return nil, err
 	}
@@ -112,60 +99,66 @@ func (s *Service) getRoot(ctx context.Context, call *awsproto.Call) (*GetUserRes
 }
 
 func (s *Service) listUsers(ctx context.Context, call *awsproto.Call) (*ListUsersResult, error) {
-	prefix, after, max, err := decodePathListing(call, 'u')
+	p, err := decodePathListing(call, 'u')
 	if err != nil {
 		return nil, err
 	}
-	rows, err := listUsers(ctx, s.env.DB.Read(), prefix, after, max+1)
+	rows, err := listUsers(ctx, s.env.DB.Read(), p.prefix, p.after, p.size+1)
 	if err != nil {
 		return nil, err
 	}
-	res := &ListUsersResult{Users: members[User]{}}
-	if len(rows) > max {
-		rows = rows[:max]
-		res.IsTruncated = true
-		res.Marker = makeMarker('u', strings.ToLower(rows[max-1].name))
-	}
-	for _, u := range rows {
-		res.Users = append(res.Users, s.userOut(u, false))
-	}
-	return res, nil
+	rows, next := cutByName(rows, p, func(u userRow) string { return u.name })
+	users := collect(rows, func(u userRow) User { return s.userOut(u, false) })
+	return &ListUsersResult{Users: users, IsTruncated: next != "", Marker: next}, nil
 }
 
 func (s *Service) deleteUser(ctx context.Context, call *awsproto.Call) error {
-	var in userNameInput
-	if err := call.Decode(&in); err != nil {
+	name, err := decodeUserName(call, true)
+	if err != nil {
 		return err
 	}
-	var v violations
-	v.must("userName", in.UserName, existingUserNameRule)
-	if err := v.err(); err != nil {
-		return err
-	}
-	return s.write(ctx, func(tx *store.Tx) error {
-		u, ok, err := userByName(ctx, tx, *in.UserName)
-		if err != nil {
+	return s.withUser(ctx, call, *name, func(tx *store.Tx, u userRow) error {
+		if err := noneLeft(ctx, tx, "Cannot delete entity, must delete access keys first.",
+			`SELECT count(*) FROM iam_access_keys WHERE user_id = ?`, u.id); err != nil {
 			return err
-		}
-		if !ok {
-			return noSuchUser(*in.UserName)
-		}
-		call.AddResource(resUser, s.userARN(u.path, u.name))
-		keys, err := keysOf(ctx, tx, u.id)
-		if err != nil {
-			return err
-		}
-		if len(keys) > 0 {
-			return awsproto.Errorf(http.StatusConflict, "DeleteConflict", "Cannot delete entity, must delete access keys first.")
 		}
 		if err := checkNoPolicies(ctx, tx, entUser, u.id); err != nil {
 			return err
 		}
-		if n, err := count(ctx, tx, `SELECT count(*) FROM iam_group_members WHERE user_id = ?`, u.id); err != nil {
+		if err := noneLeft(ctx, tx, "Cannot delete entity, must remove user from all groups first.",
+			`SELECT count(*) FROM iam_group_members WHERE user_id = ?`, u.id); err != nil {
 			return err
-		} else if n > 0 {
-			return deleteConflict("Cannot delete entity, must remove user from all groups first.")
 		}
 		return deleteUser(ctx, tx, u.id)
+	})
+}
+
+// decodeUserName reads the input of an operation on one user, whose
+// UserName may be left out (meaning the caller) unless required.
+func decodeUserName(call *awsproto.Call, required bool) (*string, error) {
+	var in userNameInput
+	if err := call.Decode(&in); err != nil {
+		return nil, err
+	}
+	var v violations
+	if required {
+		v.must("userName", in.UserName, existingUserNameRule)
+	} else {
+		v.str("userName", in.UserName, existingUserNameRule)
+	}
+	return in.UserName, v.err()
+}
+
+// withUser runs fn inside a write transaction on the user named, which it
+// records as a resource of the call.
+func (s *Service) withUser(ctx context.Context, call *awsproto.Call, name string,
+	fn func(tx *store.Tx, u userRow) error) error {
+	return s.write(ctx, func(tx *store.Tx) error {
+		u, err := findUser(ctx, tx, name)
+		if err != nil {
+			return err
+		}
+		call.AddResource(resUser, s.userARN(u.path, u.name))
+		return fn(tx, u)
 	})
 }

@@ -171,10 +171,8 @@ func (s *Service) handleEntities(ctx context.Context, call *awsproto.Call) (res 
 		res, err = result(s.updateRole(ctx, call))
 	case "UpdateRoleDescription":
 		res, err = result(s.updateRoleDescription(ctx, call))
-	case "TagRole":
-		err = s.tagRole(ctx, call)
-	case "UntagRole":
-		err = s.untagRole(ctx, call)
+	case "TagRole", "UntagRole":
+		err = s.tagRole(ctx, call, call.Action == "UntagRole")
 	case "ListRoleTags":
 		res, err = result(s.listRoleTags(ctx, call))
 	default:

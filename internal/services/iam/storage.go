@@ -138,6 +138,79 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
+// scanner is one row to read: a *sql.Row or the current row of *sql.Rows.
+type scanner interface {
+	Scan(dest ...any) error
+}
+
+// queryRow reads the row query selects with scan, or ok=false when there
+// is none. what says what was read, for errors.
+func queryRow[T any](ctx context.Context, q querier, what string, scan func(scanner) (T, error),
+	query string, args ...any) (T, bool, error) {
+	v, err := scan(q.QueryRowContext(ctx, query, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		var zero T
+		return zero, false, nil
+	}
+	if err != nil {
+		var zero T
+		return zero, false, fmt.Errorf("%s: %w", what, err)
+	}
+	return v, true, nil
+}
+
+// queryRows reads every row query selects with scan.
+func queryRows[T any](ctx context.Context, q querier, what string, scan func(scanner) (T, error),
+	query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// fromNanos reads a stored time (unix nanoseconds).
+func fromNanos(ns int64) time.Time { return time.Unix(0, ns).UTC() }
+
+// lastUse reads a stored last use: 0, never, is the zero time.
+func lastUse(ns int64) time.Time {
+	if ns == 0 {
+		return time.Time{}
+	}
+	return fromNanos(ns)
+}
+
+// tagsJSON is the stored form of tags: a JSON array, never null.
+func tagsJSON(t []Tag) string {
+	b, _ := json.Marshal(tagsOrEmpty(t)) // two strings a tag: cannot fail
+	return string(b)
+}
+
+// decodeTags reads the stored tags of the kind of entity named.
+func decodeTags(kind, name, stored string) ([]Tag, error) {
+	var t []Tag
+	if err := json.Unmarshal([]byte(stored), &t); err != nil {
+		return nil, fmt.Errorf("%s %s: decode tags: %w", kind, name, err)
+	}
+	return t, nil
+}
+
+func tagsOrEmpty(t []Tag) []Tag {
+	if t == nil {
+		return []Tag{}
+	}
+	return t
+}
+
 // userRow is a stored user.
 type userRow struct {
 	id, name, path string
@@ -158,104 +231,48 @@ type keyRow struct {
 
 const userCols = `id, name, path, created_at, boundary, tags`
 
-func scanUser(sc interface{ Scan(...any) error }) (userRow, error) {
+func scanUser(sc scanner) (userRow, error) {
 	var u userRow
 	var created int64
 	var tags string
 	if err := sc.Scan(&u.id, &u.name, &u.path, &created, &u.boundary, &tags); err != nil {
 		return userRow{}, err
 	}
-	u.created = time.Unix(0, created).UTC()
-	if err := json.Unmarshal([]byte(tags), &u.tags); err != nil {
-		return userRow{}, fmt.Errorf("user %s: decode tags: %w", u.name, err)
-	}
-	return u, nil
+	u.created = fromNanos(created)
+	var err error
+	u.tags, err = decodeTags("user", u.name, tags)
+	return u, err
 }
 
 // userByName returns the user with name (any case), or ok=false.
 func userByName(ctx context.Context, q querier, name string) (userRow, bool, error) {
-	return oneUser(ctx, q, `SELECT `+userCols+` FROM iam_users WHERE name = ?`, name)
+	return queryRow(ctx, q, "read user", scanUser, `SELECT `+userCols+` FROM iam_users WHERE name = ?`, name)
 }
 
 // userByID returns the user with id, or ok=false.
 func userByID(ctx context.Context, q querier, id string) (userRow, bool, error) {
-	return oneUser(ctx, q, `SELECT `+userCols+` FROM iam_users WHERE id = ?`, id)
-}
-
-func oneUser(ctx context.Context, q querier, query string, arg string) (userRow, bool, error) {
-	u, err := scanUser(q.QueryRowContext(ctx, query, arg))
-	if errors.Is(err, sql.ErrNoRows) {
-		return userRow{}, false, nil
-	}
-	if err != nil {
-		return userRow{}, false, fmt.Errorf("read user: %w", err)
-	}
-	return u, true, nil
+	return queryRow(ctx, q, "read user", scanUser, `SELECT `+userCols+` FROM iam_users WHERE id = ?`, id)
 }
 
 // listUsers returns up to limit users whose names sort after after (case
 // folded) and whose path starts with prefix.
 func listUsers(ctx context.Context, q querier, prefix, after string, limit int) ([]userRow, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+userCols+` FROM iam_users
+	return queryRows(ctx, q, "list users", scanUser, `SELECT `+userCols+` FROM iam_users
 		WHERE name > ? AND substr(path, 1, length(?)) = ?
 		ORDER BY name LIMIT ?`, after, prefix, prefix, limit)
-	if err != nil {
-		return nil, fmt.Errorf("list users: %w", err)
-	}
-	defer rows.Close()
-	var out []userRow
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list users: %w", err)
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
-}
-
-func countUsers(ctx context.Context, q querier) (int, error) {
-	var n int
-	err := q.QueryRowContext(ctx, `SELECT count(*) FROM iam_users`).Scan(&n)
-	return n, err
 }
 
 func insertUser(ctx context.Context, tx *store.Tx, u userRow) error {
-	tags, err := json.Marshal(tagsOrEmpty(u.tags))
-	if err != nil {
-		return err
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO iam_users (id, name, path, created_at, boundary, tags) VALUES (?, ?, ?, ?, ?, ?)`,
-		u.id, u.name, u.path, u.created.UnixNano(), u.boundary, string(tags))
-	if err != nil {
-		return fmt.Errorf("insert user: %w", err)
-	}
-	return nil
+	return exec(ctx, tx, "insert user", `INSERT INTO iam_users (id, name, path, created_at, boundary, tags) VALUES (?, ?, ?, ?, ?, ?)`,
+		u.id, u.name, u.path, u.created.UnixNano(), u.boundary, tagsJSON(u.tags))
 }
 
 func setUserTags(ctx context.Context, tx *store.Tx, id string, tags []Tag) error {
-	b, err := json.Marshal(tagsOrEmpty(tags))
-	if err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE iam_users SET tags = ? WHERE id = ?`, string(b), id); err != nil {
-		return fmt.Errorf("update user tags: %w", err)
-	}
-	return nil
+	return exec(ctx, tx, "update user tags", `UPDATE iam_users SET tags = ? WHERE id = ?`, tagsJSON(tags), id)
 }
 
 func deleteUser(ctx context.Context, tx *store.Tx, id string) error {
-	if _, err := tx.ExecContext(ctx, `DELETE FROM iam_users WHERE id = ?`, id); err != nil {
-		return fmt.Errorf("delete user: %w", err)
-	}
-	return nil
-}
-
-func tagsOrEmpty(t []Tag) []Tag {
-	if t == nil {
-		return []Tag{}
-	}
-	return t
+	return exec(ctx, tx, "delete user", `DELETE FROM iam_users WHERE id = ?`, id)
 }
 
 const keyCols = `k.id, k.user_id, coalesce(u.name, ''), k.secret, k.status, k.created_at,
@@ -263,71 +280,38 @@ const keyCols = `k.id, k.user_id, coalesce(u.name, ''), k.secret, k.status, k.cr
 
 const keyFrom = ` FROM iam_access_keys k LEFT JOIN iam_users u ON u.id = k.user_id AND k.user_id != ''`
 
-func scanKey(sc interface{ Scan(...any) error }) (keyRow, error) {
+func scanKey(sc scanner) (keyRow, error) {
 	var k keyRow
 	var created, used int64
 	err := sc.Scan(&k.id, &k.userID, &k.userName, &k.secret, &k.status, &created, &used, &k.lastService, &k.lastRegion)
 	if err != nil {
 		return keyRow{}, err
 	}
-	k.created = time.Unix(0, created).UTC()
-	if used != 0 {
-		k.lastUsed = time.Unix(0, used).UTC()
-	}
+	k.created, k.lastUsed = fromNanos(created), lastUse(used)
 	return k, nil
 }
 
 // keyByID returns the access key with id, or ok=false.
 func keyByID(ctx context.Context, q querier, id string) (keyRow, bool, error) {
-	k, err := scanKey(q.QueryRowContext(ctx, `SELECT `+keyCols+keyFrom+` WHERE k.id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return keyRow{}, false, nil
-	}
-	if err != nil {
-		return keyRow{}, false, fmt.Errorf("read access key: %w", err)
-	}
-	return k, true, nil
+	return queryRow(ctx, q, "read access key", scanKey, `SELECT `+keyCols+keyFrom+` WHERE k.id = ?`, id)
 }
 
 // keysOf returns the access keys of a user (empty for root), oldest first.
 func keysOf(ctx context.Context, q querier, userID string) ([]keyRow, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+keyCols+keyFrom+` WHERE k.user_id = ? ORDER BY k.created_at, k.id`, userID)
-	if err != nil {
-		return nil, fmt.Errorf("list access keys: %w", err)
-	}
-	defer rows.Close()
-	var out []keyRow
-	for rows.Next() {
-		k, err := scanKey(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list access keys: %w", err)
-		}
-		out = append(out, k)
-	}
-	return out, rows.Err()
+	return queryRows(ctx, q, "list access keys", scanKey, `SELECT `+keyCols+keyFrom+` WHERE k.user_id = ? ORDER BY k.created_at, k.id`, userID)
 }
 
 func insertKey(ctx context.Context, tx *store.Tx, k keyRow) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO iam_access_keys (id, user_id, secret, status, created_at) VALUES (?, ?, ?, ?, ?)`,
+	return exec(ctx, tx, "insert access key", `INSERT INTO iam_access_keys (id, user_id, secret, status, created_at) VALUES (?, ?, ?, ?, ?)`,
 		k.id, k.userID, k.secret, k.status, k.created.UnixNano())
-	if err != nil {
-		return fmt.Errorf("insert access key: %w", err)
-	}
-	return nil
 }
 
 func setKeyStatus(ctx context.Context, tx *store.Tx, id, status string) error {
-	if _, err := tx.ExecContext(ctx, `UPDATE iam_access_keys SET status = ? WHERE id = ?`, status, id); err != nil {
-		return fmt.Errorf("update access key: %w", err)
-	}
-	return nil
+	return exec(ctx, tx, "update access key", `UPDATE iam_access_keys SET status = ? WHERE id = ?`, status, id)
 }
 
 func deleteKey(ctx context.Context, tx *store.Tx, id string) error {
-	if _, err := tx.ExecContext(ctx, `DELETE FROM iam_access_keys WHERE id = ?`, id); err != nil {
-		return fmt.Errorf("delete access key: %w", err)
-	}
-	return nil
+	return exec(ctx, tx, "delete access key", `DELETE FROM iam_access_keys WHERE id = ?`, id)
 }
 
 // keyUse is a pending last-use record.

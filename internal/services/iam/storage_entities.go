@@ -2,9 +2,6 @@ package iam
 
 import (
 	"context"
-	"database/sql"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -44,73 +41,36 @@ type roleRow struct {
 
 const groupCols = `id, name, path, created_at`
 
-func scanGroup(sc interface{ Scan(...any) error }) (groupRow, error) {
+func scanGroup(sc scanner) (groupRow, error) {
 	var g groupRow
 	var created int64
 	if err := sc.Scan(&g.id, &g.name, &g.path, &created); err != nil {
 		return groupRow{}, err
 	}
-	g.created = time.Unix(0, created).UTC()
+	g.created = fromNanos(created)
 	return g, nil
 }
 
 func groupByName(ctx context.Context, q querier, name string) (groupRow, bool, error) {
-	g, err := scanGroup(q.QueryRowContext(ctx, `SELECT `+groupCols+` FROM iam_groups WHERE name = ?`, name))
-	if errors.Is(err, sql.ErrNoRows) {
-		return groupRow{}, false, nil
-	}
-	if err != nil {
-		return groupRow{}, false, fmt.Errorf("read group: %w", err)
-	}
-	return g, true, nil
-}
-
-func queryGroups(ctx context.Context, q querier, query string, args ...any) ([]groupRow, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list groups: %w", err)
-	}
-	defer rows.Close()
-	var out []groupRow
-	for rows.Next() {
-		g, err := scanGroup(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list groups: %w", err)
-		}
-		out = append(out, g)
-	}
-	return out, rows.Err()
+	return queryRow(ctx, q, "read group", scanGroup, `SELECT `+groupCols+` FROM iam_groups WHERE name = ?`, name)
 }
 
 // listGroups returns up to limit groups after the name after, under prefix.
 func listGroups(ctx context.Context, q querier, prefix, after string, limit int) ([]groupRow, error) {
-	return queryGroups(ctx, q, `SELECT `+groupCols+` FROM iam_groups
+	return queryRows(ctx, q, "list groups", scanGroup, `SELECT `+groupCols+` FROM iam_groups
 		WHERE name > ? AND substr(path, 1, length(?)) = ? ORDER BY name LIMIT ?`, after, prefix, prefix, limit)
 }
 
 // groupsOfUser returns the groups a user belongs to, by name.
 func groupsOfUser(ctx context.Context, q querier, userID string) ([]groupRow, error) {
-	return queryGroups(ctx, q, `SELECT g.id, g.name, g.path, g.created_at FROM iam_groups g
+	return queryRows(ctx, q, "list groups", scanGroup, `SELECT g.id, g.name, g.path, g.created_at FROM iam_groups g
 		JOIN iam_group_members m ON m.group_id = g.id WHERE m.user_id = ? ORDER BY g.name`, userID)
 }
 
 // membersOf returns the users of a group, by name.
 func membersOf(ctx context.Context, q querier, groupID string) ([]userRow, error) {
-	rows, err := q.QueryContext(ctx, `SELECT u.id, u.name, u.path, u.created_at, u.boundary, u.tags FROM iam_users u
+	return queryRows(ctx, q, "list group members", scanUser, `SELECT u.id, u.name, u.path, u.created_at, u.boundary, u.tags FROM iam_users u
 		JOIN iam_group_members m ON m.user_id = u.id WHERE m.group_id = ? ORDER BY u.name`, groupID)
-	if err != nil {
-		return nil, fmt.Errorf("list group members: %w", err)
-	}
-	defer rows.Close()
-	var out []userRow
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list group members: %w", err)
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
 }
 
 func count(ctx context.Context, q querier, query string, args ...any) (int, error) {
@@ -121,6 +81,26 @@ func count(ctx context.Context, q querier, query string, args ...any) (int, erro
 	return n, nil
 }
 
+// underQuota answers LimitExceeded for quota when query counts limit
+// rows or more.
+func underQuota(ctx context.Context, q querier, quota string, limit int, query string, args ...any) error {
+	n, err := count(ctx, q, query, args...)
+	if err == nil && n >= limit {
+		err = limitExceeded(quota, limit)
+	}
+	return err
+}
+
+// noneLeft answers DeleteConflict with msg when query counts any rows: what
+// must go before an entity can be deleted.
+func noneLeft(ctx context.Context, q querier, msg, query string, args ...any) error {
+	n, err := count(ctx, q, query, args...)
+	if err == nil && n > 0 {
+		err = deleteConflict(msg)
+	}
+	return err
+}
+
 func exec(ctx context.Context, tx *store.Tx, what, query string, args ...any) error {
 	if _, err := tx.ExecContext(ctx, query, args...); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
@@ -128,9 +108,20 @@ func exec(ctx context.Context, tx *store.Tx, what, query string, args ...any) er
 	return nil
 }
 
+// execOne runs a statement that changes at most one row and says whether
+// it did.
+func execOne(ctx context.Context, tx *store.Tx, what, query string, args ...any) (bool, error) {
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", what, err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
 const roleCols = `id, name, path, created_at, trust, description, max_session, boundary, tags, last_used_at, last_used_region`
 
-func scanRole(sc interface{ Scan(...any) error }) (roleRow, error) {
+func scanRole(sc scanner) (roleRow, error) {
 	var r roleRow
 	var created, used int64
 	var tags string
@@ -138,70 +129,34 @@ func scanRole(sc interface{ Scan(...any) error }) (roleRow, error) {
 		&r.boundary, &tags, &used, &r.lastRegion); err != nil {
 		return roleRow{}, err
 	}
-	r.created = time.Unix(0, created).UTC()
-	if used != 0 {
-		r.lastUsed = time.Unix(0, used).UTC()
-	}
-	if err := json.Unmarshal([]byte(tags), &r.tags); err != nil {
-		return roleRow{}, fmt.Errorf("role %s: decode tags: %w", r.name, err)
-	}
-	return r, nil
-}
-
-func oneRole(ctx context.Context, q querier, where string, arg string) (roleRow, bool, error) {
-	r, err := scanRole(q.QueryRowContext(ctx, `SELECT `+roleCols+` FROM iam_roles WHERE `+where, arg))
-	if errors.Is(err, sql.ErrNoRows) {
-		return roleRow{}, false, nil
-	}
-	if err != nil {
-		return roleRow{}, false, fmt.Errorf("read role: %w", err)
-	}
-	return r, true, nil
+	r.created, r.lastUsed = fromNanos(created), lastUse(used)
+	var err error
+	r.tags, err = decodeTags("role", r.name, tags)
+	return r, err
 }
 
 func roleByName(ctx context.Context, q querier, name string) (roleRow, bool, error) {
-	return oneRole(ctx, q, `name = ?`, name)
+	return queryRow(ctx, q, "read role", scanRole, `SELECT `+roleCols+` FROM iam_roles WHERE name = ?`, name)
 }
 
 func roleByID(ctx context.Context, q querier, id string) (roleRow, bool, error) {
-	return oneRole(ctx, q, `id = ?`, id)
+	return queryRow(ctx, q, "read role", scanRole, `SELECT `+roleCols+` FROM iam_roles WHERE id = ?`, id)
 }
 
 func listRoles(ctx context.Context, q querier, prefix, after string, limit int) ([]roleRow, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+roleCols+` FROM iam_roles
+	return queryRows(ctx, q, "list roles", scanRole, `SELECT `+roleCols+` FROM iam_roles
 		WHERE name > ? AND substr(path, 1, length(?)) = ? ORDER BY name LIMIT ?`, after, prefix, prefix, limit)
-	if err != nil {
-		return nil, fmt.Errorf("list roles: %w", err)
-	}
-	defer rows.Close()
-	var out []roleRow
-	for rows.Next() {
-		r, err := scanRole(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list roles: %w", err)
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
 }
 
 func insertRole(ctx context.Context, tx *store.Tx, r roleRow) error {
-	tags, err := json.Marshal(tagsOrEmpty(r.tags))
-	if err != nil {
-		return err
-	}
 	return exec(ctx, tx, "insert role", `INSERT INTO iam_roles (id, name, path, created_at, trust, description, max_session, boundary, tags)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.id, r.name, r.path, r.created.UnixNano(), r.trust, r.description, r.maxSession, r.boundary, string(tags))
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.id, r.name, r.path, r.created.UnixNano(), r.trust, r.description, r.maxSession, r.boundary, tagsJSON(r.tags))
 }
 
 // updateRole writes back the mutable fields of a role.
 func updateRole(ctx context.Context, tx *store.Tx, r roleRow) error {
-	tags, err := json.Marshal(tagsOrEmpty(r.tags))
-	if err != nil {
-		return err
-	}
 	return exec(ctx, tx, "update role", `UPDATE iam_roles SET trust = ?, description = ?, max_session = ?, boundary = ?, tags = ?
-		WHERE id = ?`, r.trust, r.description, r.maxSession, r.boundary, string(tags), r.id)
+		WHERE id = ?`, r.trust, r.description, r.maxSession, r.boundary, tagsJSON(r.tags), r.id)
 }
 
 // inlinePolicy is a policy embedded in a user, group or role.
@@ -209,22 +164,14 @@ type inlinePolicy struct {
 	name, document string
 }
 
+func scanInline(sc scanner) (p inlinePolicy, err error) {
+	err = sc.Scan(&p.name, &p.document)
+	return p, err
+}
+
 func inlinePolicies(ctx context.Context, q querier, typ entityType, id string) ([]inlinePolicy, error) {
-	rows, err := q.QueryContext(ctx, `SELECT name, document FROM iam_inline_policies
+	return queryRows(ctx, q, "list inline policies", scanInline, `SELECT name, document FROM iam_inline_policies
 		WHERE entity_type = ? AND entity_id = ? ORDER BY name`, typ, id)
-	if err != nil {
-		return nil, fmt.Errorf("list inline policies: %w", err)
-	}
-	defer rows.Close()
-	var out []inlinePolicy
-	for rows.Next() {
-		var p inlinePolicy
-		if err := rows.Scan(&p.name, &p.document); err != nil {
-			return nil, fmt.Errorf("list inline policies: %w", err)
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
 }
 
 // putInline stores a policy, keeping the first spelling of a name that
@@ -236,32 +183,20 @@ func putInline(ctx context.Context, tx *store.Tx, typ entityType, id string, p i
 }
 
 func deleteInline(ctx context.Context, tx *store.Tx, typ entityType, id, name string) (bool, error) {
-	res, err := tx.ExecContext(ctx, `DELETE FROM iam_inline_policies WHERE entity_type = ? AND entity_id = ? AND name = ?`, typ, id, name)
-	if err != nil {
-		return false, fmt.Errorf("delete inline policy: %w", err)
-	}
-	n, err := res.RowsAffected()
-	return n > 0, err
+	return execOne(ctx, tx, "delete inline policy",
+		`DELETE FROM iam_inline_policies WHERE entity_type = ? AND entity_id = ? AND name = ?`, typ, id, name)
 }
 
 // attachedARNs returns the managed policies attached to an entity, in the
 // order they were attached.
 func attachedARNs(ctx context.Context, q querier, typ entityType, id string) ([]string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT policy_arn FROM iam_attachments
+	return queryRows(ctx, q, "list attached policies", scanString, `SELECT policy_arn FROM iam_attachments
 		WHERE entity_type = ? AND entity_id = ? ORDER BY attached_at, policy_arn`, typ, id)
-	if err != nil {
-		return nil, fmt.Errorf("list attached policies: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var a string
-		if err := rows.Scan(&a); err != nil {
-			return nil, fmt.Errorf("list attached policies: %w", err)
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+}
+
+func scanString(sc scanner) (s string, err error) {
+	err = sc.Scan(&s)
+	return s, err
 }
 
 func attach(ctx context.Context, tx *store.Tx, typ entityType, id, policyARN string, at time.Time) error {
@@ -270,12 +205,8 @@ func attach(ctx context.Context, tx *store.Tx, typ entityType, id, policyARN str
 }
 
 func detach(ctx context.Context, tx *store.Tx, typ entityType, id, policyARN string) (bool, error) {
-	res, err := tx.ExecContext(ctx, `DELETE FROM iam_attachments WHERE entity_type = ? AND entity_id = ? AND policy_arn = ?`, typ, id, policyARN)
-	if err != nil {
-		return false, fmt.Errorf("detach policy: %w", err)
-	}
-	n, err := res.RowsAffected()
-	return n > 0, err
+	return execOne(ctx, tx, "detach policy",
+		`DELETE FROM iam_attachments WHERE entity_type = ? AND entity_id = ? AND policy_arn = ?`, typ, id, policyARN)
 }
 
 // policyUse is how many entities use a managed policy, as a permissions
@@ -284,44 +215,40 @@ type policyUse struct{ attachments, boundaries int }
 
 // policyUses counts the uses of every policy that has any, by ARN.
 func policyUses(ctx context.Context, q querier) (map[string]policyUse, error) {
-	out := map[string]policyUse{}
-	rows, err := q.QueryContext(ctx, `SELECT policy_arn, count(*) FROM iam_attachments GROUP BY policy_arn`)
+	attached, err := queryRows(ctx, q, "count attachments", scanARNCount,
+		`SELECT policy_arn, count(*) FROM iam_attachments GROUP BY policy_arn`)
 	if err != nil {
-		return nil, fmt.Errorf("count attachments: %w", err)
-	}
-	for rows.Next() {
-		var a string
-		var n int
-		if err := rows.Scan(&a, &n); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("count attachments: %w", err)
-		}
-		u := out[a]
-		u.attachments = n
-		out[a] = u
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	rows, err = q.QueryContext(ctx, `SELECT boundary, count(*) FROM (
+	bounding, err := queryRows(ctx, q, "count boundaries", scanARNCount, `SELECT boundary, count(*) FROM (
 		SELECT boundary FROM iam_users WHERE boundary != '' UNION ALL
 		SELECT boundary FROM iam_roles WHERE boundary != '') GROUP BY boundary`)
 	if err != nil {
-		return nil, fmt.Errorf("count boundaries: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var a string
-		var n int
-		if err := rows.Scan(&a, &n); err != nil {
-			return nil, fmt.Errorf("count boundaries: %w", err)
-		}
-		u := out[a]
-		u.boundaries = n
-		out[a] = u
+	out := map[string]policyUse{}
+	for _, c := range attached {
+		u := out[c.arn]
+		u.attachments = c.n
+		out[c.arn] = u
 	}
-	return out, rows.Err()
+	for _, c := range bounding {
+		u := out[c.arn]
+		u.boundaries = c.n
+		out[c.arn] = u
+	}
+	return out, nil
+}
+
+// arnCount is a policy ARN and how many times it is used.
+type arnCount struct {
+	arn string
+	n   int
+}
+
+func scanARNCount(sc scanner) (c arnCount, err error) {
+	err = sc.Scan(&c.arn, &c.n)
+	return c, err
 }
 
 // policyUseOf counts the uses of one policy.
@@ -351,18 +278,10 @@ func entitiesWith(ctx context.Context, q querier, policyARN string, boundary boo
 		query = `SELECT 'user', id, name, path FROM iam_users WHERE boundary = ?1
 			UNION ALL SELECT 'role', id, name, path FROM iam_roles WHERE boundary = ?1`
 	}
-	rows, err := q.QueryContext(ctx, query+` ORDER BY 1, 3`, policyARN)
-	if err != nil {
-		return nil, fmt.Errorf("list entities for policy: %w", err)
-	}
-	defer rows.Close()
-	var out []attachedEntity
-	for rows.Next() {
-		var e attachedEntity
-		if err := rows.Scan(&e.typ, &e.id, &e.name, &e.path); err != nil {
-			return nil, fmt.Errorf("list entities for policy: %w", err)
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return queryRows(ctx, q, "list entities for policy", scanAttachedEntity, query+` ORDER BY 1, 3`, policyARN)
+}
+
+func scanAttachedEntity(sc scanner) (e attachedEntity, err error) {
+	err = sc.Scan(&e.typ, &e.id, &e.name, &e.path)
+	return e, err
 }
