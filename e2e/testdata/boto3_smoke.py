@@ -56,8 +56,15 @@ check(error_code(sns.get_topic_attributes, TopicArn=topic + "-missing") == "NotF
 definition = {"StartAt": "Who", "States": {
     "Who": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:iam:getUser",
             "Parameters": {"UserName": "boto-user"}, "ResultSelector": {"Arn.$": "$.User.Arn"}, "End": True}}}
+# The workflow's tasks act with its role: one Step Functions may assume,
+# allowed to read users.
+role = iam.create_role(RoleName="boto", AssumeRolePolicyDocument=json.dumps({
+    "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"},
+                                            "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+iam.put_role_policy(RoleName="boto", PolicyName="read-users", PolicyDocument=json.dumps({
+    "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:GetUser", "Resource": "*"}]}))
 machine = sfn.create_state_machine(name="boto-machine", definition=json.dumps(definition),
-                                   roleArn="arn:aws:iam::000000000000:role/boto")["stateMachineArn"]
+                                   roleArn=role)["stateMachineArn"]
 execution = sfn.start_execution(stateMachineArn=machine, input="{}")["executionArn"]
 for _ in range(100):
     desc = sfn.describe_execution(executionArn=execution)

@@ -228,7 +228,8 @@ func mapCases(aliceKey string) []mapCase {
 	add("sns", `{}`, nil, "ListTopics", "ListSubscriptions")
 	add("sns", `{"Name":"new"}`, []string{"arn:aws:sns:" + mapRegion + ":" + mapAccount + ":new"}, "CreateTopic")
 	add("sns", topic, []string{arnTopic}, "DeleteTopic", "GetTopicAttributes", "SetTopicAttributes", "ListSubscriptionsByTopic", "ConfirmSubscription")
-	add("sns", `{"ResourceArn":"`+arnTopic+`"}`, []string{arnTopic}, "TagResource", "UntagResource", "ListTagsForResource")
+	add("sns", `{"ResourceArn":"`+arnTopic+`"}`, []string{arnTopic}, "TagResource", "UntagResource", "ListTagsForResource",
+		"PutDataProtectionPolicy", "GetDataProtectionPolicy")
 	add("sns", `{"SubscriptionArn":"`+arnTopic+`:0c1d2e3f-aaaa-bbbb-cccc-123456789012"}`, []string{arnTopic},
 		"Unsubscribe", "GetSubscriptionAttributes", "SetSubscriptionAttributes")
 	cs = append(cs,

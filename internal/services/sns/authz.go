@@ -40,7 +40,7 @@ func (s *Service) AuthContext(ctx context.Context, call *awsproto.Call) (service
 		info.Keys = map[string][]string{"sns:Protocol": {in.Protocol}, "sns:Endpoint": {in.Endpoint}}
 	case "Unsubscribe", "GetSubscriptionAttributes", "SetSubscriptionAttributes":
 		topic = topicOfSubscription(in.SubscriptionArn)
-	case "TagResource", "UntagResource", "ListTagsForResource":
+	case "TagResource", "UntagResource", "ListTagsForResource", "PutDataProtectionPolicy", "GetDataProtectionPolicy":
 		topic = in.ResourceArn
 	default:
 		topic = in.TopicArn

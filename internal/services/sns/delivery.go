@@ -90,6 +90,21 @@ func (s *Service) handleDeliver(ctx context.Context, job store.Job) error {
 	if err != nil {
 		return err
 	}
+	if p := s.topicPolicy(t); p != nil {
+		view, denied, findings := s.outbound(p, sub, msg)
+		if job.Attempts > 1 {
+			findings = nil // written on the first attempt
+		}
+		if denied {
+			return s.finishDenied(ctx, job, sub, msg.ID, findings)
+		}
+		if len(findings) > 0 {
+			if err := s.env.DB.Write(ctx, func(tx *store.Tx) error { return enqueueFindings(ctx, tx, findings) }); err != nil {
+				return err
+			}
+		}
+		msg = view
+	}
 	var retry retryPolicy
 	switch sub.Protocol {
 	case "http", "https":
@@ -118,6 +133,23 @@ func (s *Service) finish(ctx context.Context, job store.Job, msgID string) error
 		}
 		if msgID == "" {
 			return nil
+		}
+		return releaseMessage(ctx, tx, msgID)
+	})
+}
+
+// finishDenied ends a delivery that data protection denied: the
+// subscriber gets nothing, and the denial is counted with the job's end.
+func (s *Service) finishDenied(ctx context.Context, job store.Job, sub *subscription, msgID string, findings []findingJob) error {
+	return s.env.DB.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.Finish(ctx, job.ID); err != nil {
+			return err
+		}
+		if err := countDenied(ctx, tx, sub); err != nil {
+			return fmt.Errorf("count denied delivery: %w", err)
+		}
+		if err := enqueueFindings(ctx, tx, findings); err != nil {
+			return err
 		}
 		return releaseMessage(ctx, tx, msgID)
 	})

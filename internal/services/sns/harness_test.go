@@ -91,12 +91,15 @@ type env struct {
 	Client *awssns.Client
 	Lambda *fakeLambda
 	DB     *store.DB
+	Svc    *sns.Service
+	Dir    string // the data directory
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	db, err := store.Open(ctx, t.TempDir(), store.SyncNormal)
+	dir := t.TempDir()
+	db, err := store.Open(ctx, dir, store.SyncNormal)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +110,7 @@ func newEnv(t *testing.T) *env {
 	runner := runtime.New(db, log, 4)
 	srv := server.New(log, testRegion)
 	ts := httptest.NewServer(srv)
-	senv := &services.Env{DB: db, Runner: runner, Invoker: srv, Log: log, AccountID: testAccount, Region: testRegion, BaseURL: ts.URL}
+	senv := &services.Env{DB: db, Runner: runner, Invoker: srv, Log: log, AccountID: testAccount, Region: testRegion, BaseURL: ts.URL, DataDir: dir}
 	svc := sns.New(senv)
 	fl := &fakeLambda{}
 	srv.Register(svc)
@@ -129,10 +132,10 @@ func newEnv(t *testing.T) *env {
 		Credentials:  credentials.NewStaticCredentialsProvider(testKeyID, testSecret, ""),
 		BaseEndpoint: aws.String(ts.URL),
 	}
-	return &env{URL: ts.URL, Client: awssns.NewFromConfig(cfg), Lambda: fl, DB: db}
+	return &env{URL: ts.URL, Client: awssns.NewFromConfig(cfg), Lambda: fl, DB: db, Svc: svc, Dir: dir}
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))

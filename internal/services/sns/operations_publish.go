@@ -29,9 +29,25 @@ func (s *Service) publish(ctx context.Context, call *awsproto.Call) (*PublishRes
 	}
 	msg.ID, msg.TopicARN, msg.Timestamp = newID(), target, time.Now()
 	var dropped []*subscription
+	var refusedFindings []findingJob // audit findings of a refused message
+	caller := principalOf(call.Caller.ARN, call.Caller.AccountID)
 	err := s.env.DB.Write(ctx, func(tx *store.Tx) error {
-		if _, err := s.loadTopic(ctx, tx, target, field, "Publish"); err != nil {
+		t, err := s.loadTopic(ctx, tx, target, field, "Publish")
+		if err != nil {
 			return err
+		}
+		// Inbound data protection runs here, against the policy this
+		// transaction sees: a denied message is never stored, and a
+		// de-identified one is stored de-identified.
+		if p := s.topicPolicy(t); p != nil {
+			findings, e := s.inbound(p, msg, caller)
+			if e != nil {
+				refusedFindings = findings
+				return e
+			}
+			if err := enqueueFindings(ctx, tx, findings); err != nil {
+				return err
+			}
 		}
 		subs, err := querySubscriptions(ctx, tx, `WHERE topic_arn = ? AND confirmed = 1 ORDER BY arn`, target)
 		if err != nil {
@@ -61,6 +77,13 @@ func (s *Service) publish(ctx context.Context, call *awsproto.Call) (*PublishRes
 		}
 		return nil
 	})
+	if len(refusedFindings) > 0 {
+		// The refusal rolled the message back; what the audit found in it
+		// is still recorded.
+		if werr := s.env.DB.Write(ctx, func(tx *store.Tx) error { return enqueueFindings(ctx, tx, refusedFindings) }); werr != nil {
+			s.log.Error("record audit findings of a refused message", "topic", target, "err", werr)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

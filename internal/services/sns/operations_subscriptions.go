@@ -3,6 +3,7 @@ package sns
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -474,6 +475,13 @@ func (s *Service) getSubscriptionAttributes(ctx context.Context, call *awsproto.
 	}
 	if m["SubscriptionPrincipal"] == "" {
 		delete(m, "SubscriptionPrincipal")
+	}
+	denied, err := deniedDeliveries(ctx, db, "subscription_arn", sub.ARN)
+	if err != nil {
+		return nil, fmt.Errorf("count denied deliveries of %s: %w", sub.ARN, err)
+	}
+	if denied > 0 {
+		m[attrDeliveriesDenied] = strconv.FormatInt(denied, 10)
 	}
 	return &AttributesResult{Attributes: m}, nil
 }

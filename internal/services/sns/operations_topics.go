@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -34,6 +35,12 @@ func (s *Service) createTopic(ctx context.Context, call *awsproto.Call) (*Create
 		if k != "FifoTopic" { // only "false" gets this far, and AWS does not keep it
 			attrs[k] = v
 		}
+	}
+	if in.DataProtectionPolicy != "" {
+		attrs[attrDataProtection] = in.DataProtectionPolicy
+	}
+	if attrs[attrDataProtection] == "" {
+		delete(attrs, attrDataProtection)
 	}
 	err := s.env.DB.Write(ctx, func(tx *store.Tx) error {
 		old, err := getTopic(ctx, tx, topicARN)
@@ -79,8 +86,13 @@ func (s *Service) checkNewTopic(in *CreateTopicInput) *awsproto.Error {
 			return e
 		}
 	}
-	if in.DataProtectionPolicy != "" {
-		return invalid("DataProtectionPolicy: Vigil does not support data protection policies")
+	if p := in.DataProtectionPolicy; p != "" {
+		if a, ok := in.Attributes[attrDataProtection]; ok && a != p {
+			return invalid("DataProtectionPolicy Reason: the DataProtectionPolicy parameter and attribute differ")
+		}
+		if _, err := parseDataProtection(p); err != nil {
+			return dataProtectionError(err, "DataProtectionPolicy Reason: ")
+		}
 	}
 	return checkTags(in.Tags, 0)
 }
@@ -166,7 +178,15 @@ func (s *Service) getTopicAttributes(ctx context.Context, call *awsproto.Call) (
 	if err != nil {
 		return nil, err
 	}
-	return &AttributesResult{Attributes: s.topicAttributes(t, confirmed, pending)}, nil
+	attrs := s.topicAttributes(t, confirmed, pending)
+	denied, err := deniedDeliveries(ctx, db, "topic_arn", t.ARN)
+	if err != nil {
+		return nil, fmt.Errorf("count denied deliveries of %s: %w", t.ARN, err)
+	}
+	if denied > 0 || t.Attrs[attrDataProtection] != "" {
+		attrs[attrDeliveriesDenied] = strconv.FormatInt(denied, 10)
+	}
+	return &AttributesResult{Attributes: attrs}, nil
 }
 
 func (s *Service) setTopicAttributes(ctx context.Context, call *awsproto.Call) (any, error) {
@@ -182,8 +202,10 @@ func (s *Service) setTopicAttributes(ctx context.Context, call *awsproto.Call) (
 	if in.AttributeValue != nil {
 		value = *in.AttributeValue
 	}
-	// An empty DisplayName or DeliveryPolicy resets it; the others must be valid.
-	reset := value == "" && (in.AttributeName == "DisplayName" || in.AttributeName == "DeliveryPolicy")
+	// An empty DisplayName, DeliveryPolicy or DataProtectionPolicy resets it;
+	// the others must be valid.
+	reset := value == "" && (in.AttributeName == "DisplayName" || in.AttributeName == "DeliveryPolicy" ||
+		in.AttributeName == attrDataProtection)
 	if !reset {
 		if e := checkTopicAttr(in.AttributeName, value, ""); e != nil {
 			return nil, e
@@ -201,6 +223,9 @@ func (s *Service) setTopicAttributes(ctx context.Context, call *awsproto.Call) (
 		}
 		return updateTopic(ctx, tx, t)
 	})
+	if err == nil && in.AttributeName == attrDataProtection {
+		s.dp.forget(in.TopicArn)
+	}
 	return nil, err
 }
 
@@ -222,9 +247,15 @@ func (s *Service) deleteTopic(ctx context.Context, call *awsproto.Call) (any, er
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sns_tokens WHERE topic_arn = ?`, in.TopicArn); err != nil {
 			return err
 		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sns_denied_deliveries WHERE topic_arn = ?`, in.TopicArn); err != nil {
+			return err
+		}
 		_, err := tx.ExecContext(ctx, `DELETE FROM sns_topics WHERE arn = ?`, in.TopicArn)
 		return err
 	})
+	if err == nil {
+		s.dp.forget(in.TopicArn)
+	}
 	return nil, err
 }
 

@@ -12,8 +12,12 @@
 //     is sent. The SubscribeURL is written to the log, so an operator can
 //     confirm one by hand; deliveries to a confirmed one are logged and dropped.
 //   - sqs, sms, application and firehose subscriptions, FIFO topics, SMS
-//     publishing, KMS encryption, delivery-status logging, dead-letter queues
-//     and data-protection policies are refused with an error naming them.
+//     publishing, KMS encryption, delivery-status logging and dead-letter
+//     queues are refused with an error naming them.
+//   - message data protection (dataprotection.go) writes audit findings to
+//     files under the data directory instead of CloudWatch Logs, Firehose or
+//     S3, and counts the deliveries an Outbound Deny stopped in the
+//     DataProtectionDeliveriesDenied attribute of topics and subscriptions.
 //   - HTTP retries follow the topic's or subscription's delivery policy
 //     (immediate, pre-backoff, backoff and post-backoff phases); 4xx answers
 //     other than 429 end the delivery at once, as AWS treats them as
@@ -51,6 +55,7 @@ const (
 	kindDeliver = "sns.deliver" // a notification to one subscription
 	kindConfirm = "sns.confirm" // a (Un)SubscriptionConfirmation to an HTTP endpoint
 	kindExpire  = "sns.expire"  // drop a subscription nobody confirmed in time
+	// kindFindings (findings.go) writes data protection audit findings.
 )
 
 // Service is the SNS service.
@@ -65,6 +70,9 @@ type Service struct {
 
 	filters  filterCache
 	throttle throttles
+
+	dp         dpCache    // compiled data protection policies
+	findingsMu sync.Mutex // serialises appends to findings files
 }
 
 // New returns the SNS service and registers its job handlers with env.Runner.
@@ -81,6 +89,7 @@ func New(env *services.Env) *Service {
 		env.Runner.Handle(kindDeliver, s.handleDeliver, p)
 		env.Runner.Handle(kindConfirm, s.handleConfirm, p)
 		env.Runner.Handle(kindExpire, s.handleExpire, p)
+		env.Runner.Handle(kindFindings, s.handleFindings, runtime.DefaultPolicy)
 	}
 	return s
 }
@@ -172,6 +181,10 @@ func (s *Service) Handle(ctx context.Context, call *awsproto.Call) (any, error) 
 		return s.setSubscriptionAttributes(ctx, call)
 	case "Publish":
 		return s.publish(ctx, call)
+	case "PutDataProtectionPolicy":
+		return s.putDataProtectionPolicy(ctx, call)
+	case "GetDataProtectionPolicy":
+		return s.getDataProtectionPolicy(ctx, call)
 	}
 	return nil, awsproto.Errorf(http.StatusBadRequest, "InvalidAction", "Could not find operation %s for version 2010-03-31", call.Action)
 }

@@ -56,6 +56,15 @@ var schema = []string{
 		cert_pem TEXT NOT NULL,
 		created  INTEGER NOT NULL
 	)`,
+	// Deliveries an Outbound Deny data protection statement stopped; rows
+	// outlive their subscription (the topic's count is a lifetime count)
+	// and go with the topic.
+	`CREATE TABLE sns_denied_deliveries (
+		subscription_arn TEXT PRIMARY KEY,
+		topic_arn        TEXT NOT NULL,
+		denied           INTEGER NOT NULL
+	)`,
+	`CREATE INDEX sns_denied_deliveries_topic ON sns_denied_deliveries (topic_arn)`,
 }
 
 // querier is what both the read pool and a write transaction offer.

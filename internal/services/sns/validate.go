@@ -106,6 +106,7 @@ func (s *Service) checkSubscriptionARN(subARN, action string) *awsproto.Error {
 // topicAttrNames are the attributes CreateTopic and SetTopicAttributes take.
 var topicAttrNames = map[string]bool{
 	"DisplayName": true, "Policy": true, "DeliveryPolicy": true, "SignatureVersion": true, "TracingConfig": true,
+	"DataProtectionPolicy": true,
 }
 
 // unsupportedTopicAttrs are real SNS topic attributes Vigil refuses, with why.
@@ -115,7 +116,6 @@ var unsupportedTopicAttrs = map[string]string{
 	"ContentBasedDeduplication": "FIFO topics",
 	"FifoThroughputScope":       "FIFO topics",
 	"ArchivePolicy":             "message archiving (FIFO topics)",
-	"DataProtectionPolicy":      "data protection policies",
 }
 
 // feedbackAttr reports whether name is a delivery-status logging attribute,
@@ -168,6 +168,10 @@ func checkTopicAttr(name, value, reason string) *awsproto.Error {
 			if _, err := parseTopicDeliveryPolicy(value); err != nil {
 				return invalid("%sDeliveryPolicy: %v", reason, err)
 			}
+		}
+	case "DataProtectionPolicy":
+		if value != "" {
+			return checkDataProtectionAttr(value, reason)
 		}
 	case "SignatureVersion":
 		if value != "1" && value != "2" {
