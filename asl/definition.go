@@ -83,6 +83,7 @@ type State struct {
 	ToleratedPercentagePath    *path
 	HasTolerance               bool
 	Distributed                bool
+	Batcher                    *itemBatcher
 	Label                      string
 
 	// JSONata marks a state whose QueryLanguage is JSONata; J holds its
@@ -676,8 +677,14 @@ func (p *parser) mapState(st *State, o map[string]any, loc, scopeID string) {
 	if cfg, ok := proc["ProcessorConfig"].(map[string]any); ok {
 		st.Distributed = cfg["Mode"] == "DISTRIBUTED"
 	}
-	if o["ItemReader"] != nil || o["ResultWriter"] != nil || o["ItemBatcher"] != nil {
-		p.schema(loc, "ItemReader, ItemBatcher and ResultWriter are not supported by this implementation")
+	for _, f := range []string{"ItemReader", "ResultWriter"} {
+		if o[f] != nil {
+			// Both read or write Amazon S3 objects, and Vigil has no S3.
+			p.schema(loc+"/"+f, "%s is not supported: Vigil has no Amazon S3 to read items from or write results to; pass the items in the state's input", f)
+		}
+	}
+	if v, ok := o["ItemBatcher"]; ok {
+		st.Batcher = p.itemBatcher(v, loc+"/ItemBatcher", st.Distributed)
 	}
 	inner := map[string]any{}
 	for k, v := range proc {
@@ -844,9 +851,9 @@ func (m *Machine) ValidateType(stateMachineType string) error {
 			case strings.Contains(rk.resource, ".sync"):
 				errs = append(errs, "SCHEMA_VALIDATION_FAILED: Express state machine does not support '.sync' service integration at "+loc)
 			case strings.HasSuffix(rk.resource, ".waitForTaskToken"):
-				errs = append(errs, "SCHEMA_VALIDATION_FAILED: Express state machine does not support '.waitForTaskToken' service integration at "+loc)
+				errs = append(errs, "SCHEMA_VALIDATION_FAILED: Express state machine does not support '.waitForTaskToken' service integration  at "+loc) // AWS's text has two spaces
 			case rk.kind == "activity":
-				errs = append(errs, "SCHEMA_VALIDATION_FAILED: Express state machine does not support Activities at "+loc)
+				errs = append(errs, "SCHEMA_VALIDATION_FAILED: Express state machine does not support Activity ARN at "+loc)
 			}
 		}
 	}

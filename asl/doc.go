@@ -38,11 +38,13 @@
 // $states) are evaluated by a built-in JSONata subset: paths with
 // predicates, operators (including ~> and ..), conditionals, blocks,
 // lambdas, regular expressions, the common string, numeric, array,
-// object, higher-order and date/time functions, plus Step Functions'
-// $partition, $range, $hash, $random, $uuid and $parse.
+// object, higher-order and date/time functions ($formatNumber,
+// $formatInteger, $parseInteger and $eval included), plus Step
+// Functions' $partition, $range, $hash, $random, $uuid and $parse.
 // Machine.ValidateType adds the checks that depend on the state machine
 // type (EXPRESS).
 //
-// Not implemented (Parse rejects them with a clear message): distributed
-// Map's ItemReader, ItemBatcher and ResultWriter.
+// A distributed Map's ItemBatcher groups items into batches. Not
+// implemented (Parse rejects them with a clear message): ItemReader and
+// ResultWriter, which read and write Amazon S3.
 package asl

@@ -88,6 +88,15 @@ func (x *exec) mapItems(t *Thread, st *State, eff any, fan *Fanout) *failure {
 		}
 		fan.Items = append(fan.Items, rawOf(in))
 	}
+	if st.Batcher != nil {
+		l, f := st.Batcher.limits(e)
+		if f == nil {
+			fan.Items, f = l.batch(fan.Items)
+		}
+		if f != nil {
+			return x.stateErr(t, st, f)
+		}
+	}
 	return nil
 }
 

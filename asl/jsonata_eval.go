@@ -158,6 +158,9 @@ func (n *jcall) eval(ctx any, sc *jscope) (any, error) {
 			return nil, err
 		}
 	}
+	if b, ok := fv.(*jbuiltin); ok && b.name == "eval" && len(args) == 1 {
+		args = append(args, ctx) // $eval's context defaults to the context item
+	}
 	return callJ(fv, args, sc)
 }
 

@@ -419,6 +419,16 @@ func (x *exec) jfan(t *Thread, st *State, sc *jscope, in any) outcome {
 		}
 		fan.Items = append(fan.Items, rawOf(in))
 	}
+	if st.Batcher != nil {
+		l, je := st.Batcher.jlimits(sc)
+		if je != nil {
+			return x.evalFail(t, st, je)
+		}
+		var f *failure
+		if fan.Items, f = l.batch(fan.Items); f != nil {
+			return x.evalFail(t, st, &jerr{"", f.Cause})
+		}
+	}
 	n := len(fan.Items)
 	t.Last = x.emit(t.Last, "MapStateStarted", func(e *HistoryEvent) {
 		e.MapStateStartedEventDetails = &MapStateStartedDetails{Length: n}

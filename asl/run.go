@@ -74,6 +74,9 @@ type Context struct {
 	TokenKey []byte `json:",omitempty"`
 	// RedriveCount is $$.Execution.RedriveCount; Run.Redrive raises it.
 	RedriveCount int `json:",omitempty"`
+	// Express marks an EXPRESS execution: AWS leaves RedriveCount out of
+	// its $$.Execution, as Express executions cannot be redriven.
+	Express bool `json:",omitempty"`
 	// ActivityExists, when set, is asked before an activity task is
 	// scheduled; a missing activity fails the state as AWS does. It is
 	// not stored with the run: set it again before each call.
@@ -442,14 +445,22 @@ func (x *exec) contextObject(t *Thread, st *State) map[string]any {
 	if st != nil && st.Type == "Task" {
 		state["RetryCount"] = intNumber(int64(t.RetryCount))
 	}
-	return map[string]any{
-		"Execution": map[string]any{
-			"Id": c.ExecutionArn, "Input": valueOf(x.r.Input), "Name": c.ExecutionName,
-			"RoleArn": c.RoleArn, "StartTime": isoTime(c.StartTime), "RedriveCount": intNumber(int64(c.RedriveCount)),
-		},
+	execution := map[string]any{
+		"Id": c.ExecutionArn, "Input": valueOf(x.r.Input), "Name": c.ExecutionName,
+		"RoleArn": c.RoleArn, "StartTime": isoTime(c.StartTime),
+	}
+	if !c.Express {
+		execution["RedriveCount"] = intNumber(int64(c.RedriveCount))
+	}
+	obj := map[string]any{
+		"Execution":    execution,
 		"StateMachine": map[string]any{"Id": c.StateMachineArn, "Name": c.StateMachineName},
 		"State":        state,
 	}
+	if p := x.r.probe; p != nil && p.ctx != nil {
+		obj = mergeObject(obj, deepCopy(p.ctx).(map[string]any))
+	}
+	return obj
 }
 
 // region is the region named in TaskScheduled events.

@@ -453,6 +453,9 @@ func (x *exec) handleFailure(t *Thread, st *State, f *failure, at int64) bool {
 			for len(t.Attempts) < len(st.Retry) {
 				t.Attempts = append(t.Attempts, 0)
 			}
+			if p := x.r.probe; p != nil && t.Attempts[i] < p.retried {
+				t.Attempts[i] = p.retried // TestState's stateConfiguration
+			}
 			if t.Attempts[i] >= rt.MaxAttempts {
 				break
 			}

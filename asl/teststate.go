@@ -29,6 +29,16 @@ type TestInput struct {
 	Now       time.Time
 	// Call performs a Task state's action; it may be nil for other states.
 	Call func(Action) Result
+	// Mocked says that Call answers with a mocked result (TestState's
+	// mock) instead of calling: activities and .sync and
+	// .waitForTaskToken tasks can then be tested too.
+	Mocked bool
+	// ContextObject, when set, is merged over the context object ($$)
+	// the state sees.
+	ContextObject map[string]any
+	// RetrierRetryCount is how many retries the retrier that matches the
+	// state's error has made already.
+	RetrierRetryCount int
 }
 
 // Inspection is the data TestState reports at the DEBUG and TRACE
@@ -61,7 +71,10 @@ type TestResult struct {
 
 // probe observes a TestState run through hooks in the interpreter.
 type probe struct {
-	insp   Inspection
+	insp    Inspection
+	ctx     map[string]any // merged over $$
+	retried int            // retries the matching retrier made before
+
 	status string
 	output json.RawMessage
 	next   string
@@ -150,7 +163,7 @@ func TestState(m *Machine, name string, in TestInput) (*TestResult, error) {
 	switch rk := classify(st.Resource); {
 	case st.Type == "Map" || st.Type == "Parallel":
 		return nil, fmt.Errorf("TestState does not support %s states", st.Type)
-	case st.Type == "Task" && (rk.kind == "activity" || rk.token || strings.Contains(rk.resource, ".sync")):
+	case st.Type == "Task" && !in.Mocked && (rk.kind == "activity" || rk.token || strings.Contains(rk.resource, ".sync")):
 		return nil, fmt.Errorf("TestState does not support activities or .sync and .waitForTaskToken integrations")
 	}
 	input, err := decodeJSON(nonEmpty(in.Input))
@@ -166,7 +179,7 @@ func TestState(m *Machine, name string, in TestInput) (*TestResult, error) {
 		c.StartTime = now
 	}
 	r := &Run{Ctx: c, Input: rawOf(input), RunStatus: StatusRunning, Threads: map[int64]*Thread{}, Rand: c.Seed | 1}
-	r.probe = &probe{insp: Inspection{Input: rawOf(input), CatchIndex: -1, RetryIndex: -1}}
+	r.probe = &probe{insp: Inspection{Input: rawOf(input), CatchIndex: -1, RetryIndex: -1}, ctx: in.ContextObject, retried: in.RetrierRetryCount}
 	x := &exec{m: m, r: r, now: now}
 	t := x.newThread(0, sc.id, 0, name, r.Input)
 	if len(in.Variables) > 0 {
@@ -225,4 +238,19 @@ func mapOfRaw(m map[string]json.RawMessage) map[string]any {
 func (m *Machine) Lookup(name string) *State {
 	_, st, _ := m.findState(name)
 	return st
+}
+
+// mergeObject returns over merged into base: objects merge key by key,
+// anything else in over replaces what base has.
+func mergeObject(base, over map[string]any) map[string]any {
+	for k, v := range over {
+		bo, isObj := base[k].(map[string]any)
+		oo, overObj := v.(map[string]any)
+		if isObj && overObj {
+			base[k] = mergeObject(bo, oo)
+			continue
+		}
+		base[k] = v
+	}
+	return base
 }

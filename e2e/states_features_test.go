@@ -262,17 +262,7 @@ func TestStatesRedrive(t *testing.T) {
 // TestStatesTestState tests single states, a Task's call included.
 func TestStatesTestState(t *testing.T) {
 	v := startVigil(t)
-	// TestState's endpoint has the host prefix "sync-" on AWS; against a
-	// local endpoint a client turns the prefix off (botocore:
-	// inject_host_prefix = false).
-	c := sfn.NewFromConfig(v.Cfg, func(o *sfn.Options) {
-		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
-			return st.Initialize.Add(middleware.InitializeMiddlewareFunc("NoHostPrefix",
-				func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-					return next.HandleInitialize(smithyhttp.DisableEndpointHostPrefix(ctx, true), in)
-				}), middleware.Before)
-		})
-	})
+	c := sfnNoHostPrefix(v)
 	sfnAllowAll(t, c)
 	ctx := context.Background()
 	if _, err := v.iam().CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("tested")}); err != nil {
@@ -312,4 +302,119 @@ func TestStatesTestState(t *testing.T) {
 	}
 	_, err = c.TestState(ctx, &sfn.TestStateInput{Definition: aws.String(`{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:iam:getUser","End":true}`)})
 	sfnAPIError(t, err, "ValidationException", "RoleArn must be specified when testing a Task state")
+
+	// A mocked task calls nothing, so it needs no role and may name an
+	// integration Vigil cannot call.
+	out, err = c.TestState(ctx, &sfn.TestStateInput{
+		Definition: aws.String(`{"Type":"Task","Resource":"arn:aws:states:::dynamodb:getItem","ResultSelector":{"v.$":"$.Item.v.S"},"End":true}`),
+		Mock:       &sfntypes.MockInput{Result: aws.String(`{"Item":{"v":{"S":"mocked"}}}`), FieldValidationMode: sfntypes.MockResponseValidationModeNone},
+	})
+	if err != nil || out.Status != sfntypes.TestExecutionStatusSucceeded || aws.ToString(out.Output) != `{"v":"mocked"}` {
+		t.Errorf("mocked task: %+v %v", out, err)
+	}
+	out, err = c.TestState(ctx, &sfn.TestStateInput{
+		Definition:         aws.String(`{"Type":"Task","Resource":"arn:aws:states:::sns:publish","Retry":[{"ErrorEquals":["SNS.ThrottledException"],"MaxAttempts":1}],"End":true}`),
+		Mock:               &sfntypes.MockInput{ErrorOutput: &sfntypes.MockErrorOutput{Error: aws.String("SNS.ThrottledException"), Cause: aws.String("slow down")}},
+		StateConfiguration: &sfntypes.TestStateConfiguration{RetrierRetryCount: aws.Int32(1)},
+	})
+	if err != nil || out.Status != sfntypes.TestExecutionStatusFailed || aws.ToString(out.Error) != "SNS.ThrottledException" {
+		t.Errorf("mocked error after its retries: %+v %v", out, err)
+	}
+}
+
+// sfnNoHostPrefix returns a Step Functions client for operations whose
+// endpoint has a host prefix on AWS ("sync-" for StartSyncExecution and
+// TestState): against a local endpoint such as http://127.0.0.1:PORT the
+// prefixed host would not resolve, so the client turns the prefix off
+// (botocore: inject_host_prefix=False or AWS_DISABLE_HOST_PREFIX_INJECTION).
+func sfnNoHostPrefix(v *vigil) *sfn.Client {
+	return sfn.NewFromConfig(v.Cfg, func(o *sfn.Options) {
+		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
+			return st.Initialize.Add(middleware.InitializeMiddlewareFunc("NoHostPrefix",
+				func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+					return next.HandleInitialize(smithyhttp.DisableEndpointHostPrefix(ctx, true), in)
+				}), middleware.Before)
+		})
+	})
+}
+
+// TestStatesExpress runs EXPRESS state machines: synchronously, with
+// the calls AWS refuses for them, and asynchronously across a crash.
+func TestStatesExpress(t *testing.T) {
+	v := startVigil(t)
+	c := sfnNoHostPrefix(v)
+	sfnAllowAll(t, c)
+	ctx := context.Background()
+	create := func(name, def string) string {
+		t.Helper()
+		out, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{
+			Name: aws.String(name), Definition: aws.String(def), RoleArn: aws.String(sfnRole), Type: sfntypes.StateMachineTypeExpress,
+		})
+		if err != nil {
+			t.Fatalf("create %s: %v", name, err)
+		}
+		return aws.ToString(out.StateMachineArn)
+	}
+	sync := create("express-sync", `{"StartAt":"Who","States":{
+	  "Who":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:sts:getCallerIdentity","ResultSelector":{"account.$":"$.Account"},"ResultPath":"$.who","Next":"Nap"},
+	  "Nap":{"Type":"Wait","Seconds":1,"Next":"Fail?"},
+	  "Fail?":{"Type":"Choice","Choices":[{"Variable":"$.fail","BooleanEquals":true,"Next":"Boom"}],"Default":"Done"},
+	  "Boom":{"Type":"Fail","Error":"Boom","Cause":"asked to"},
+	  "Done":{"Type":"Succeed"}}}`)
+	out, err := c.StartSyncExecution(ctx, &sfn.StartSyncExecutionInput{StateMachineArn: aws.String(sync), Input: aws.String(`{"fail":false}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Status != sfntypes.SyncExecutionStatusSucceeded || !strings.Contains(aws.ToString(out.ExecutionArn), ":express:express-sync:") ||
+		out.BillingDetails == nil || out.BillingDetails.BilledDurationInMilliseconds < 1000 {
+		t.Errorf("sync: %+v", out)
+	}
+	sfnJSONEqual(t, "output", aws.ToString(out.Output), `{"fail":false,"who":{"account":"000000000000"}}`)
+	out, err = c.StartSyncExecution(ctx, &sfn.StartSyncExecutionInput{StateMachineArn: aws.String(sync), Input: aws.String(`{"fail":true}`)})
+	if err != nil || out.Status != sfntypes.SyncExecutionStatusFailed || aws.ToString(out.Error) != "Boom" || out.Output != nil {
+		t.Errorf("failing sync: %+v %v", out, err)
+	}
+
+	standard := sfnCreate(t, c, "standard", `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
+	_, err = c.StartSyncExecution(ctx, &sfn.StartSyncExecutionInput{StateMachineArn: aws.String(standard)})
+	sfnAPIError(t, err, "StateMachineTypeNotSupported", "This operation is not supported by this type of state machine")
+	_, err = c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(sync)})
+	sfnAPIError(t, err, "StateMachineTypeNotSupported", "This operation is not supported by this type of state machine")
+	_, err = c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{
+		Name: aws.String("express-callback"), RoleArn: aws.String(sfnRole), Type: sfntypes.StateMachineTypeExpress,
+		Definition: aws.String(`{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sns:publish.waitForTaskToken","End":true}}}`),
+	})
+	sfnAPIError(t, err, "InvalidDefinition", "Express state machine does not support '.waitForTaskToken' service integration  at /States/T/Resource")
+
+	// An asynchronous start survives a crash: the execution runs again
+	// from its start.
+	async := create("express-async", `{"StartAt":"Nap","States":{
+	  "Nap":{"Type":"Wait","Seconds":2,"Next":"Make"},
+	  "Make":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:iam:createUser","Parameters":{"UserName":"made-by-express"},"End":true}}}`)
+	started, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(async)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn := aws.ToString(started.ExecutionArn)
+	for _, call := range []func() error{
+		func() error {
+			_, err := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+			return err
+		},
+		func() error {
+			_, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(arn)})
+			return err
+		},
+		func() error {
+			_, err := c.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: aws.String(arn)})
+			return err
+		},
+	} {
+		sfnAPIError(t, call(), "InvalidArn", "Invalid Arn: 'Resource type not valid in this context: express'")
+	}
+	v.restart(t)
+	eventually(t, 30*time.Second, func() error {
+		_, err := v.iam().GetUser(ctx, &iam.GetUserInput{UserName: aws.String("made-by-express")})
+		return err
+	})
 }

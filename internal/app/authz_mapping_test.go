@@ -250,7 +250,8 @@ func mapCases(aliceKey string) []mapCase {
 
 	add("states", `{}`, nil, "ListStateMachines", "ListActivities", "ValidateStateMachineDefinition", "SendTaskSuccess",
 		"SendTaskFailure", "SendTaskHeartbeat")
-	add("states", `{"stateMachineArn":"`+arnMachine+`"}`, []string{arnMachine}, "DescribeStateMachine", "DeleteStateMachine", "ListExecutions")
+	add("states", `{"stateMachineArn":"`+arnMachine+`"}`, []string{arnMachine}, "DescribeStateMachine", "DeleteStateMachine", "ListExecutions",
+		"StartSyncExecution")
 	add("states", `{"executionArn":"`+arnExec+`"}`, []string{arnExec}, "DescribeExecution", "StopExecution", "GetExecutionHistory",
 		"DescribeStateMachineForExecution", "RedriveExecution")
 	add("states", `{"name":"act2"}`, []string{"arn:aws:states:" + mapRegion + ":" + mapAccount + ":activity:act2"}, "CreateActivity")

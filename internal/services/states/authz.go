@@ -47,7 +47,7 @@ func (s *Service) AuthContext(ctx context.Context, call *awsproto.Call) (service
 		info.Also = passRole(in.RoleArn, arn)
 	case "CreateActivity":
 		arn = "arn:aws:states:" + s.env.Region + ":" + s.env.AccountID + ":activity:" + in.Name
-	case "DescribeStateMachine", "DeleteStateMachine", "StartExecution":
+	case "DescribeStateMachine", "DeleteStateMachine", "StartExecution", "StartSyncExecution":
 		arn = in.StateMachineArn
 	case "ListExecutions":
 		arn = in.StateMachineArn

@@ -35,40 +35,14 @@ func (s *Service) startExecution(ctx context.Context, call *awsproto.Call) (any,
 	if err := call.Decode(&in); err != nil {
 		return nil, err
 	}
-	var c checker
-	if c.required("stateMachineArn", in.StateMachineArn) {
-		c.length("stateMachineArn", in.StateMachineArn, 1, maxArnLen, false)
-	}
-	c.length("name", in.Name, 1, maxNameLen, false)
-	c.length("traceHeader", in.TraceHeader, 0, 256, false)
-	if in.Input != nil && len(*in.Input) > maxPayloadBytes {
-		c.add("input", in.Input, true, fmt.Sprintf("Member must have length less than or equal to %d", maxPayloadBytes))
-	}
-	if err := c.err(); err != nil {
+	machineARN, name, input, err := checkStart(&in)
+	if err != nil {
 		return nil, err
-	}
-	machineARN := *in.StateMachineArn
-	if err := checkMachineARN(machineARN); err != nil {
-		return nil, err
-	}
-	name := str(in.Name)
-	if in.Name == nil {
-		name = newUUID()
-	} else if err := checkName(name); err != nil {
-		return nil, err
-	}
-	input := "{}"
-	if in.Input != nil {
-		input = *in.Input
-	}
-	if _, err := decodeJSON([]byte(input)); err != nil {
-		return nil, errorf("InvalidExecutionInput", "Invalid State Machine Execution Input: '%v'", err)
 	}
 	machineName := machineARN[strings.LastIndexByte(machineARN, ':')+1:]
 	ex := &execution{ARN: s.executionARN(machineName, name), MachineARN: machineARN, Name: name, Input: input, Started: s.now()}
 	call.AddResource("AWS::StepFunctions::StateMachine", machineARN)
-	call.AddResource("AWS::StepFunctions::Execution", ex.ARN)
-	err := s.env.DB.Write(ctx, func(tx *store.Tx) error {
+	err = s.env.DB.Write(ctx, func(tx *store.Tx) error {
 		m, err := getMachineMeta(ctx, tx, machineARN)
 		if err != nil {
 			return err
@@ -79,9 +53,13 @@ func (s *Service) startExecution(ctx context.Context, call *awsproto.Call) (any,
 		if m.Status == statusDeleting {
 			return errorf("StateMachineDeleting", "State machine is being deleted: '%s'", machineARN)
 		}
+		if m.Type == typeExpress {
+			return s.enqueueExpress(ctx, tx, m, ex)
+		}
 		ex.DefHash, ex.RoleARN = m.DefHash, m.RoleARN
 		return s.begin(ctx, tx, ex, m)
 	})
+	call.AddResource("AWS::StepFunctions::Execution", ex.ARN)
 	if errors.Is(err, errExecutionExists) {
 		err = s.checkExisting(ctx, s.env.DB.Read(), ex)
 	}
@@ -93,6 +71,42 @@ func (s *Service) startExecution(ctx context.Context, call *awsproto.Call) (any,
 		return nil, err
 	}
 	return &StartExecutionOutput{ExecutionArn: ex.ARN, StartDate: awsproto.EpochTime(ex.Started)}, nil
+}
+
+// checkStart validates the input StartExecution and StartSyncExecution
+// share; it returns the machine, the execution's name (a UUID when not
+// given) and its input.
+func checkStart(in *startExecutionInput) (machineARN, name, input string, err error) {
+	var c checker
+	if c.required("stateMachineArn", in.StateMachineArn) {
+		c.length("stateMachineArn", in.StateMachineArn, 1, maxArnLen, false)
+	}
+	c.length("name", in.Name, 1, maxNameLen, false)
+	c.length("traceHeader", in.TraceHeader, 0, 256, false)
+	if in.Input != nil && len(*in.Input) > maxPayloadBytes {
+		c.add("input", in.Input, true, fmt.Sprintf("Member must have length less than or equal to %d", maxPayloadBytes))
+	}
+	if err := c.err(); err != nil {
+		return "", "", "", err
+	}
+	machineARN = *in.StateMachineArn
+	if err := checkMachineARN(machineARN); err != nil {
+		return "", "", "", err
+	}
+	name = str(in.Name)
+	if in.Name == nil {
+		name = newUUID()
+	} else if err := checkName(name); err != nil {
+		return "", "", "", err
+	}
+	input = "{}"
+	if in.Input != nil {
+		input = *in.Input
+	}
+	if _, err := decodeJSON([]byte(input)); err != nil {
+		return "", "", "", errorf("InvalidExecutionInput", "Invalid State Machine Execution Input: '%v'", err)
+	}
+	return machineARN, name, input, nil
 }
 
 // checkExisting makes StartExecution idempotent the way AWS does: the same
@@ -237,8 +251,12 @@ func (s *Service) listExecutions(ctx context.Context, call *awsproto.Call) (any,
 	if in.StateMachineArn == nil {
 		return nil, awsproto.Validation("Must provide a StateMachine ARN or MapRun ARN")
 	}
-	if _, err := s.machineFromInput(ctx, call); err != nil {
+	m, err := s.machineFromInput(ctx, call)
+	if err != nil {
 		return nil, err
+	}
+	if m.Type == typeExpress {
+		return nil, typeNotSupported()
 	}
 	return s.pageExecutions(ctx, *in.StateMachineArn, in)
 }

@@ -51,8 +51,9 @@ func (s *Service) createStateMachine(ctx context.Context, call *awsproto.Call) (
 	if err := checkRoleArn(*in.RoleArn); err != nil {
 		return nil, err
 	}
-	if in.Type != nil && *in.Type == typeExpress {
-		return nil, errorf("StateMachineTypeNotSupported", "Vigil does not support EXPRESS state machines; create a STANDARD one.")
+	typ := typeStandard
+	if in.Type != nil {
+		typ = *in.Type
 	}
 	if err := checkOptions(in.LoggingConfiguration, in.TracingConfiguration, in.Publish); err != nil {
 		return nil, err
@@ -61,12 +62,12 @@ func (s *Service) createStateMachine(ctx context.Context, call *awsproto.Call) (
 	if err != nil {
 		return nil, err
 	}
-	if err := checkDefinition(*in.Definition); err != nil {
+	if err := checkDefinition(*in.Definition, typ); err != nil {
 		return nil, err
 	}
 	m := &machine{
 		ARN: s.machineARN(*in.Name), Name: *in.Name, Definition: *in.Definition, DefHash: defHash(*in.Definition),
-		RoleARN: *in.RoleArn, Type: typeStandard, Status: statusActive, Created: s.now(), Tags: tags,
+		RoleARN: *in.RoleArn, Type: typ, Status: statusActive, Created: s.now(), Tags: tags,
 	}
 	call.AddResource("AWS::StepFunctions::StateMachine", m.ARN)
 	err = s.env.DB.Write(ctx, func(tx *store.Tx) error {
@@ -138,10 +139,15 @@ func checkTags(tags []Tag) ([]Tag, error) {
 	return tags, c.err()
 }
 
-// checkDefinition parses a definition and checks that Vigil can call
-// every Task resource it names.
-func checkDefinition(def string) error {
-	if _, err := asl.Parse([]byte(def)); err != nil {
+// checkDefinition parses a definition, checks it against the rules of
+// its machine type and checks that Vigil can call every Task resource
+// it names.
+func checkDefinition(def, typ string) error {
+	m, err := asl.Parse([]byte(def))
+	if err == nil {
+		err = m.ValidateType(typ)
+	}
+	if err != nil {
 		var de *asl.DefinitionError
 		if errors.As(err, &de) {
 			return errorf("InvalidDefinition", "%s", de.Message)
@@ -348,7 +354,11 @@ func (s *Service) validateDefinition(ctx context.Context, call *awsproto.Call) (
 		return nil, err
 	}
 	out := &ValidateOutput{Result: "OK", Diagnostics: []Diagnostic{}}
-	if err := checkDefinition(*in.Definition); err != nil {
+	typ := typeStandard
+	if in.Type != nil {
+		typ = *in.Type
+	}
+	if err := checkDefinition(*in.Definition, typ); err != nil {
 		out.Result = "FAIL"
 		out.Diagnostics = append(out.Diagnostics, diagnostic(awsproto.AsError(err).Message))
 	}

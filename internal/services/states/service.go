@@ -57,6 +57,7 @@ func New(env *services.Env) *Service {
 		env.Runner.Handle(jobDeadline, s.handleDeadline, taskPolicy)
 		env.Runner.Handle(jobChild, s.handleChild, taskPolicy)
 	}
+	s.registerExpress()
 	return s
 }
 
@@ -91,6 +92,8 @@ func (s *Service) Handle(ctx context.Context, call *awsproto.Call) (any, error) 
 		return s.deleteStateMachine(ctx, call)
 	case "StartExecution":
 		return s.startExecution(ctx, call)
+	case "StartSyncExecution":
+		return s.startSyncExecution(ctx, call)
 	case "DescribeExecution":
 		return s.describeExecution(ctx, call)
 	case "ListExecutions":

@@ -172,7 +172,7 @@ func TestCreateStateMachineValidation(t *testing.T) {
 		{"slash name", map[string]any{"name": "a/b", "definition": passDef, "roleArn": testRole}, "InvalidName", "Invalid Name: 'a/b'"},
 		{"bad role", map[string]any{"name": "m", "definition": passDef, "roleArn": "arn:aws:iam::000000000000:user/u"}, "InvalidArn", "Invalid Role Arn: 'arn:aws:iam::000000000000:user/u'"},
 		{"bad type", map[string]any{"name": "m", "definition": passDef, "roleArn": testRole, "type": "FAST"}, "ValidationException", "Member must satisfy enum value set: [STANDARD, EXPRESS]"},
-		{"express", map[string]any{"name": "m", "definition": passDef, "roleArn": testRole, "type": "EXPRESS"}, "StateMachineTypeNotSupported", "EXPRESS"},
+		{"express callback", map[string]any{"name": "m", "definition": `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sns:publish.waitForTaskToken","End":true}}}`, "roleArn": testRole, "type": "EXPRESS"}, "InvalidDefinition", "Express state machine does not support '.waitForTaskToken'"},
 		{"logging", map[string]any{"name": "m", "definition": passDef, "roleArn": testRole, "loggingConfiguration": map[string]any{"level": "ALL"}}, "InvalidLoggingConfiguration", "logging"},
 		{"tracing", map[string]any{"name": "m", "definition": passDef, "roleArn": testRole, "tracingConfiguration": map[string]any{"enabled": true}}, "InvalidTracingConfiguration", "X-Ray"},
 		{"not json", map[string]any{"name": "m", "definition": "{", "roleArn": testRole}, "InvalidDefinition", "Invalid State Machine Definition: 'INVALID_JSON_DESCRIPTION"},

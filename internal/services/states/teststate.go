@@ -11,16 +11,35 @@ import (
 )
 
 type testStateInput struct {
-	Definition         *string         `json:"definition"`
-	RoleArn            *string         `json:"roleArn"`
-	Input              *string         `json:"input"`
-	InspectionLevel    *string         `json:"inspectionLevel"`
-	RevealSecrets      bool            `json:"revealSecrets"`
-	Variables          *string         `json:"variables"`
-	StateName          *string         `json:"stateName"`
-	Mock               json.RawMessage `json:"mock"`
-	Context            *string         `json:"context"`
-	StateConfiguration json.RawMessage `json:"stateConfiguration"`
+	Definition         *string          `json:"definition"`
+	RoleArn            *string          `json:"roleArn"`
+	Input              *string          `json:"input"`
+	InspectionLevel    *string          `json:"inspectionLevel"`
+	RevealSecrets      bool             `json:"revealSecrets"`
+	Variables          *string          `json:"variables"`
+	StateName          *string          `json:"stateName"`
+	Mock               *testStateMock   `json:"mock"`
+	Context            *string          `json:"context"`
+	StateConfiguration *testStateConfig `json:"stateConfiguration"`
+}
+
+// testStateMock is MockInput: the result or error a tested state's call
+// gives instead of being made.
+type testStateMock struct {
+	Result      *string `json:"result"`
+	ErrorOutput *struct {
+		Error *string `json:"error"`
+		Cause *string `json:"cause"`
+	} `json:"errorOutput"`
+	FieldValidationMode *string `json:"fieldValidationMode"`
+}
+
+// testStateConfig is TestStateConfiguration.
+type testStateConfig struct {
+	RetrierRetryCount        *int    `json:"retrierRetryCount"`
+	ErrorCausedByState       *string `json:"errorCausedByState"`
+	MapIterationFailureCount *int    `json:"mapIterationFailureCount"`
+	MapItemReaderData        *string `json:"mapItemReaderData"`
 }
 
 // InspectionErrorDetails says which retrier or catcher matched.
@@ -74,8 +93,9 @@ func (s *Service) testState(ctx context.Context, call *awsproto.Call) (any, erro
 	if err := c.err(); err != nil {
 		return nil, err
 	}
-	if len(in.Mock) > 0 || in.Context != nil || len(in.StateConfiguration) > 0 {
-		return nil, awsproto.Validation("Vigil does not support TestState mocks, context or stateConfiguration.")
+	mocked, err := checkMock(in.Mock, in.Context, in.StateConfiguration)
+	if err != nil {
+		return nil, err
 	}
 	m, name, err := asl.ParseState([]byte(*in.Definition), str(in.StateName))
 	if err != nil {
@@ -86,7 +106,13 @@ func (s *Service) testState(ctx context.Context, call *awsproto.Call) (any, erro
 		return nil, errorf("InvalidDefinition", "Invalid State Machine Definition: '%v'", err)
 	}
 	st := m.Lookup(name)
-	if st.Type == "Task" {
+	if mocked != nil && st.Type != "Task" {
+		if st.Type == "Map" || st.Type == "Parallel" {
+			return nil, awsproto.Validation("Vigil's TestState does not run %s states, mocked or not.", st.Type)
+		}
+		return nil, awsproto.Validation("A mock can only be specified for Task, Map, or Parallel states.")
+	}
+	if st.Type == "Task" && mocked == nil {
 		if _, ok := parseResource(st.Resource); !ok {
 			return nil, errorf("InvalidDefinition", "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: Vigil does not support the resource '%s' at /Resource'", st.Resource)
 		}
@@ -98,6 +124,18 @@ func (s *Service) testState(ctx context.Context, call *awsproto.Call) (any, erro
 	ti := asl.TestInput{Now: s.now(), Call: func(a asl.Action) asl.Result {
 		return s.perform(withActor(ctx, actor{roleArn: role, session: "TestState"}), a)
 	}}
+	if mocked != nil {
+		ti.Call = func(asl.Action) asl.Result { return *mocked }
+		ti.Mocked = true
+	}
+	if in.Context != nil {
+		if err := json.Unmarshal([]byte(*in.Context), &ti.ContextObject); err != nil || ti.ContextObject == nil {
+			return nil, awsproto.Validation("context must be a JSON object.")
+		}
+	}
+	if sc := in.StateConfiguration; sc != nil && sc.RetrierRetryCount != nil {
+		ti.RetrierRetryCount = *sc.RetrierRetryCount
+	}
 	if in.Input != nil {
 		ti.Input = json.RawMessage(*in.Input)
 		if _, err := decodeJSON(ti.Input); err != nil {
@@ -123,6 +161,44 @@ func (s *Service) testState(ctx context.Context, call *awsproto.Call) (any, erro
 		return nil, awsproto.Validation("%v", err)
 	}
 	return testStateOutput(res, str(in.InspectionLevel)), nil
+}
+
+// checkMock validates TestState's mock and the inputs that need one, and
+// returns the mocked result (nil without a mock). Whether a mocked result
+// matches the called API's model (fieldValidationMode) is not checked:
+// Vigil has no models of the results.
+func checkMock(mock *testStateMock, context *string, sc *testStateConfig) (*asl.Result, error) {
+	if sc != nil {
+		if sc.ErrorCausedByState != nil || sc.MapIterationFailureCount != nil || sc.MapItemReaderData != nil {
+			return nil, awsproto.Validation("Vigil's TestState does not run Map or Parallel states: stateConfiguration may only set retrierRetryCount.")
+		}
+		if n := sc.RetrierRetryCount; n != nil && *n < 0 {
+			return nil, awsproto.Validation("stateConfiguration.retrierRetryCount must not be negative.")
+		}
+	}
+	if mock == nil {
+		if context != nil {
+			return nil, awsproto.Validation("context may only be specified together with a mock.")
+		}
+		return nil, nil
+	}
+	var c checker
+	c.enum("mock.fieldValidationMode", mock.FieldValidationMode, "STRICT", "PRESENT", "NONE")
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	switch {
+	case (mock.Result == nil) == (mock.ErrorOutput == nil):
+		return nil, awsproto.Validation("A mock must specify exactly one of result and errorOutput.")
+	case mock.Result != nil:
+		if _, err := decodeJSON([]byte(*mock.Result)); err != nil {
+			return nil, awsproto.Validation("mock.result must be JSON: %v", err)
+		}
+		return &asl.Result{Output: json.RawMessage(*mock.Result)}, nil
+	case mock.ErrorOutput.Error == nil:
+		return nil, awsproto.Validation("mock.errorOutput.error is required.")
+	}
+	return &asl.Result{Error: *mock.ErrorOutput.Error, Cause: str(mock.ErrorOutput.Cause)}, nil
 }
 
 func testStateOutput(res *asl.TestResult, level string) *TestStateOutput {

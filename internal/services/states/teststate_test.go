@@ -52,3 +52,75 @@ func TestTestStateOperation(t *testing.T) {
 		}
 	}
 }
+
+func TestTestStateMock(t *testing.T) {
+	in := newInstance(t, noInvoker()) // a mocked task calls nothing
+	retrying := `{"Type":"Task","Resource":"arn:aws:states:::dynamodb:putItem.waitForTaskToken","Parameters":{"token.$":"$$.Task.Token"},
+	  "Retry":[{"ErrorEquals":["Busy"],"IntervalSeconds":2,"BackoffRate":3,"MaxAttempts":2}],
+	  "Catch":[{"ErrorEquals":["States.ALL"],"Next":"Recover"}],"End":true}`
+	for _, tc := range []struct {
+		name  string
+		input map[string]any
+		want  map[string]any
+		insp  map[string]any
+	}{
+		{"result", map[string]any{"mock": map[string]any{"result": `{"ok":1}`}, "input": `{}`},
+			map[string]any{"status": "SUCCEEDED", "output": `{"ok":1}`}, nil},
+		{"first retry", map[string]any{"mock": map[string]any{"errorOutput": map[string]any{"error": "Busy", "cause": "try later"}}, "inspectionLevel": "DEBUG"},
+			map[string]any{"status": "RETRIABLE", "error": "Busy", "cause": "try later"},
+			map[string]any{"retryIndex": 0.0, "retryBackoffIntervalSeconds": 2.0}},
+		{"second retry", map[string]any{"mock": map[string]any{"errorOutput": map[string]any{"error": "Busy"}}, "inspectionLevel": "DEBUG",
+			"stateConfiguration": map[string]any{"retrierRetryCount": 1}},
+			map[string]any{"status": "RETRIABLE", "error": "Busy"},
+			map[string]any{"retryIndex": 0.0, "retryBackoffIntervalSeconds": 6.0}},
+		{"retries spent", map[string]any{"mock": map[string]any{"errorOutput": map[string]any{"error": "Busy"}}, "inspectionLevel": "DEBUG",
+			"stateConfiguration": map[string]any{"retrierRetryCount": 2}},
+			map[string]any{"status": "CAUGHT_ERROR", "error": "Busy", "nextState": "Recover"},
+			map[string]any{"catchIndex": 0.0}},
+	} {
+		req := map[string]any{"definition": retrying}
+		for k, v := range tc.input {
+			req[k] = v
+		}
+		out := in.must(t, "TestState", req)
+		for k, v := range tc.want {
+			if out[k] != v {
+				t.Errorf("%s: %s = %v, want %v (%v)", tc.name, k, out[k], v, out)
+			}
+		}
+		if tc.insp != nil {
+			insp, _ := out["inspectionData"].(map[string]any)
+			details, _ := insp["errorDetails"].(map[string]any)
+			for k, v := range tc.insp {
+				if details[k] != v {
+					t.Errorf("%s: errorDetails.%s = %v, want %v (%v)", tc.name, k, details[k], v, details)
+				}
+			}
+		}
+	}
+
+	// The context object a mocked state sees can be given.
+	pass := `{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"name.$":"$$.Execution.Name","state.$":"$$.State.Name"},
+	  "ResultPath":null,"OutputPath":"$","End":true}`
+	out := in.must(t, "TestState", map[string]any{"definition": pass, "mock": map[string]any{"result": `{}`}, "inspectionLevel": "DEBUG",
+		"context": `{"Execution":{"Name":"given"}}`})
+	insp, _ := out["inspectionData"].(map[string]any)
+	if insp["afterParameters"] != `{"name":"given","state":"State"}` {
+		t.Errorf("context: %v", out)
+	}
+
+	for _, tc := range []map[string]any{
+		{"definition": pass, "context": `{}`},
+		{"definition": pass, "mock": map[string]any{"result": `{}`, "errorOutput": map[string]any{"error": "E"}}},
+		{"definition": pass, "mock": map[string]any{}},
+		{"definition": pass, "mock": map[string]any{"result": `{`}},
+		{"definition": pass, "mock": map[string]any{"errorOutput": map[string]any{"cause": "no error"}}},
+		{"definition": pass, "mock": map[string]any{"result": `{}`, "fieldValidationMode": "LAX"}},
+		{"definition": pass, "mock": map[string]any{"result": `{}`}, "context": `[1]`},
+		{"definition": pass, "mock": map[string]any{"result": `{}`}, "stateConfiguration": map[string]any{"mapIterationFailureCount": 1}},
+	} {
+		if _, e := in.call(t, "TestState", tc); e == nil || e.Code != "ValidationException" {
+			t.Errorf("%v: %v, want ValidationException", tc, e)
+		}
+	}
+}
