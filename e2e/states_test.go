@@ -603,3 +603,44 @@ func TestStatesCallback(t *testing.T) {
 		t.Errorf("history\n got %s\nwant %s", got, want)
 	}
 }
+
+// TestStatesSyncExpressChild waits for an EXPRESS child, which leaves no
+// execution record, with .sync:2 and .sync.
+func TestStatesSyncExpressChild(t *testing.T) {
+	v := startVigil(t)
+	c, ctx := v.sfn(), context.Background()
+	sfnAllowAll(t, c)
+	mk := func(name, def string) string {
+		out, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String(name), Definition: aws.String(def),
+			RoleArn: aws.String(sfnRole), Type: sfntypes.StateMachineTypeExpress})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return aws.ToString(out.StateMachineArn)
+	}
+	ok := mk("quick", `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"got.$":"$.n"},"End":true}}}`)
+	bad := mk("broken", `{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"Nope","Cause":"by design"}}}`)
+	parent := func(name, resource, child string) string {
+		return sfnCreate(t, c, name, `{"StartAt":"Run","States":{"Run":{"Type":"Task","Resource":"arn:aws:states:::`+resource+`",
+			"Parameters":{"StateMachineArn":"`+child+`","Input":{"n":7}},"End":true}}}`)
+	}
+	d := sfnWait(t, c, sfnStart(t, c, parent("p2", "states:startExecution.sync:2", ok), "", "{}"), 20*time.Second)
+	if d.Status != sfntypes.ExecutionStatusSucceeded {
+		t.Fatalf(".sync:2 parent: %s %s %s", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
+	}
+	var out struct {
+		ExecutionArn, Status string
+		Output               map[string]any
+	}
+	if err := json.Unmarshal([]byte(aws.ToString(d.Output)), &out); err != nil {
+		t.Fatal(err)
+	}
+	if out.Status != "SUCCEEDED" || out.Output["got"] != float64(7) || !strings.Contains(out.ExecutionArn, ":express:quick:") {
+		t.Errorf(".sync:2 output %s", aws.ToString(d.Output))
+	}
+	d = sfnWait(t, c, sfnStart(t, c, parent("p1", "states:startExecution.sync", bad), "", "{}"), 20*time.Second)
+	if d.Status != sfntypes.ExecutionStatusFailed || aws.ToString(d.Error) != "States.TaskFailed" ||
+		!strings.Contains(aws.ToString(d.Cause), `"Error":"Nope"`) {
+		t.Errorf(".sync parent of a failing child: %s %s %s", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
+	}
+}

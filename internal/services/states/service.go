@@ -44,6 +44,9 @@ type Service struct {
 	// mayHaveParents is false while no .sync task has ever waited for a
 	// child, which spares every execution's end a lookup.
 	mayHaveParents atomic.Bool
+	// expressChildren holds the outcomes of EXPRESS children of .sync
+	// tasks, by execution ARN, from the call until the task records them.
+	expressChildren sync.Map
 	// stopping is closed when the server shuts down; long polls end then.
 	stopping <-chan struct{}
 }
