@@ -6,11 +6,13 @@ import (
 	"testing"
 )
 
+var benchServices = []string{"ssm", "sns", "sqs", "dynamodb", "lambda", "states", "events", "logs", "kms", "secretsmanager"}
+
 // benchPolicies builds n identity policies of m statements in the style of
 // real least-privilege policies: specific actions, ARNs with wildcards, and
 // conditions on tags, the caller's address and the transport.
 func benchPolicies(tb testing.TB, n, m int) []*Policy {
-	services := []string{"ssm", "sns", "sqs", "dynamodb", "lambda", "states", "events", "logs", "kms", "secretsmanager"}
+	services := benchServices
 	var out []*Policy
 	for i := 0; i < n; i++ {
 		var stmts []string

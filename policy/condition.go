@@ -230,16 +230,22 @@ func (c *Condition) eval(ctx Context, missing *[]string) bool {
 }
 
 // test applies the operator to one request value: OR across the policy
-// values, NOR for negated operators.
+// values, NOR for negated operators. A policy value whose variable has no
+// value matches nothing, and AWS says that such an attempt to match makes
+// the statement invalid, so it also makes a negated operator false: a
+// missing value never makes a statement apply.
 func (c *Condition) test(v string, ctx Context, missing *[]string) bool {
-	any := false
 	for i := range c.vals {
-		if c.match(&c.vals[i], v, ctx, missing) {
-			any = true
-			break
+		pv := &c.vals[i]
+		if c.op.negated && pv.pat != nil && !pv.pat.resolvable(ctx) {
+			noteUnresolved(pv.pat, ctx, missing)
+			return false
+		}
+		if c.match(pv, v, ctx, missing) {
+			return !c.op.negated
 		}
 	}
-	return any != c.op.negated
+	return c.op.negated
 }
 
 func (c *Condition) match(pv *condValue, v string, ctx Context, missing *[]string) bool {

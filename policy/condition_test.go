@@ -152,7 +152,10 @@ func TestConditionOperators(t *testing.T) {
 		// Policy variables.
 		{"variable resolves", "", `{"StringEquals":{"aws:RequestTag/Owner":"${aws:username}"}}`, ctxOf("aws:RequestTag/Owner", "JohnA", "aws:username", "JohnA"), true},
 		{"variable unresolved is false", "", `{"StringEquals":{"s3:ExistingObjectTag/Team":"${aws:PrincipalTag/Team}"}}`, ctxOf("s3:ExistingObjectTag/Team", ""), false},
-		{"variable unresolved negated is true", "", `{"StringNotEquals":{"s3:ExistingObjectTag/Team":"${aws:PrincipalTag/Team}"}}`, ctxOf("s3:ExistingObjectTag/Team", "red"), true},
+		{"variable unresolved negated is false", "", `{"StringNotEquals":{"s3:ExistingObjectTag/Team":"${aws:PrincipalTag/Team}"}}`, ctxOf("s3:ExistingObjectTag/Team", "red"), false},
+		{"variable unresolved negated among values is false", "", `{"StringNotLike":{"s3:ExistingObjectTag/Team":["blue","${aws:PrincipalTag/Team}"]}}`, ctxOf("s3:ExistingObjectTag/Team", "red"), false},
+		{"variable unresolved negated key absent is true", "", `{"StringNotEquals":{"s3:ExistingObjectTag/Team":"${aws:PrincipalTag/Team}"}}`, ctxOf(), true},
+		{"variable unresolved ArnNotLike is false", "", `{"ArnNotLike":{"aws:SourceArn":"arn:aws:sns:*:*:${aws:username}"}}`, ctxOf("aws:SourceArn", "arn:aws:sns:us-east-1:1:t"), false},
 		{"variable name ignores case", "", `{"StringEquals":{"aws:RequestTag/Owner":"${AWS:UserName}"}}`, ctxOf("aws:RequestTag/Owner", "JohnA", "aws:username", "JohnA"), true},
 		{"variable default", "", `{"StringEquals":{"x:bucket":"b-${aws:PrincipalTag/team, 'company-wide'}"}}`, ctxOf("x:bucket", "b-company-wide"), true},
 		{"variable default unused", "", `{"StringEquals":{"x:bucket":"b-${aws:PrincipalTag/team, 'company-wide'}"}}`, ctxOf("x:bucket", "b-yellow", "aws:PrincipalTag/team", "yellow"), true},

@@ -24,8 +24,11 @@
 //   - A context key with several values matches no operator without
 //     ForAllValues or ForAnyValue; an empty value list is the null set.
 //   - Values substituted for policy variables are literal text, never
-//     wildcards; a variable without a value makes a positive operator false,
-//     a negated one true, and a Resource or NotResource entry match nothing.
+//     wildcards. A variable without a value never makes a statement apply
+//     (AWS: the attempt to match it fails and makes the statement invalid):
+//     the policy value matches nothing, a negated operator over it is false,
+//     a Resource entry holding it matches nothing, and a NotResource entry
+//     holding it makes the statement not apply.
 //
 // The package imports nothing outside the standard library.
 package policy

@@ -319,6 +319,11 @@ func (ev *evaluator) resourceMatches(s *Statement) bool {
 		return true // trust policies have no Resource element
 	}
 	for _, r := range s.resources {
+		if s.notRes && !r.resolvable(ev.ctx) {
+			// A variable without a value makes the statement invalid; it
+			// must not make the NotResource statement apply to everything.
+			return false
+		}
 		if r.match(ev.req.Resource, ev.ctx, false) {
 			return !s.notRes
 		}

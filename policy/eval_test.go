@@ -228,6 +228,16 @@ func TestEvaluateNotPrincipal(t *testing.T) {
 	if r := Evaluate(Input{Identity: []*Policy{allow}, Resource: []*Policy{deny(`["arn:aws:sts::111122223333:assumed-role/Dev/sess1","arn:aws:iam::111122223333:root"]`)}}, req(devSession)); r.Decision != ExplicitDeny {
 		t.Errorf("session without its role listed: %v", r)
 	}
+	// The account principal is the root user itself (found by the
+	// differential test: the root was denied though its account was listed).
+	for _, list := range []string{`"111122223333"`, `"arn:aws:iam::111122223333:root"`} {
+		if r := Evaluate(Input{Resource: []*Policy{deny(list)}}, req(rootP)); r.Decision != Allowed {
+			t.Errorf("root with its account %s listed: %v", list, r)
+		}
+	}
+	if r := Evaluate(Input{Resource: []*Policy{deny(`"444455556666"`)}}, req(rootP)); r.Decision != ExplicitDeny {
+		t.Errorf("root with another account listed: %v", r)
+	}
 	// NotPrincipal with Allow grants everyone else, anonymous callers too.
 	open := mustParse(t, Resource, "open", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","NotPrincipal":{"AWS":"arn:aws:iam::111122223333:user/bob"},"Action":"s3:*","Resource":"*"}}`)
 	if r := Evaluate(Input{Resource: []*Policy{open}}, req(anon)); r.Decision != Allowed {
@@ -264,7 +274,9 @@ func TestEvaluateElements(t *testing.T) {
 		{"resource variable other user", `{"Effect":"Allow","Action":"iam:*AccessKey*","Resource":"arn:aws:iam::111122223333:user/${aws:username}"}`, "iam:CreateAccessKey", "arn:aws:iam::111122223333:user/bob", ctxOf("aws:username", "alice"), ImplicitDeny},
 		{"resource variable unresolved", `{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3:::b/${aws:username}/*"}`, "s3:GetObject", "arn:aws:s3:::b//k", nil, ImplicitDeny},
 		{"resource variable default", `{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3:::b-${aws:PrincipalTag/team, 'company-wide'}"}`, "s3:ListBucket", "arn:aws:s3:::b-company-wide", nil, Allowed},
-		{"NotResource variable unresolved excludes nothing", `{"Effect":"Deny","Action":"*","NotResource":"arn:aws:s3:::b/${aws:username}/*"}`, "s3:GetObject", "arn:aws:s3:::b/x/k", nil, ExplicitDeny},
+		{"NotResource variable unresolved makes the statement invalid", `{"Effect":"Deny","Action":"*","NotResource":"arn:aws:s3:::b/${aws:username}/*"}`, "s3:GetObject", "arn:aws:s3:::b/x/k", nil, ImplicitDeny},
+		{"NotResource variable unresolved grants nothing", `{"Effect":"Allow","Action":"*","NotResource":["arn:aws:s3:::safe/*","arn:aws:s3:::b/${aws:username}/*"]}`, "s3:GetObject", "arn:aws:s3:::b/x/k", nil, ImplicitDeny},
+		{"NotResource variable resolved", `{"Effect":"Allow","Action":"*","NotResource":"arn:aws:s3:::b/${aws:username}/*"}`, "s3:GetObject", "arn:aws:s3:::b/x/k", ctxOf("aws:username", "alice"), Allowed},
 		{"substituted star is literal", `{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3:::b/${aws:username}"}`, "s3:GetObject", "arn:aws:s3:::b/anything", ctxOf("aws:username", "*"), ImplicitDeny},
 		{"2008 policies do not substitute", `{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3:::b/${aws:username}"}`, "s3:GetObject", "arn:aws:s3:::b/alice", ctxOf("aws:username", "alice"), Allowed},
 	}

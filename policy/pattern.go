@@ -135,6 +135,22 @@ func (p *pattern) resolve(ctx Context) ([]segment, bool) {
 	return out, true
 }
 
+// resolvable reports whether every variable of the pattern has a value
+// (or a default) in ctx.
+func (p *pattern) resolvable(ctx Context) bool {
+	if !p.hasVars {
+		return true
+	}
+	for _, s := range p.segs {
+		if s.kind == segVar && !s.hasDef {
+			if _, ok := ctx.single(s.text); !ok {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // match reports whether s matches the pattern after substitution.
 func (p *pattern) match(s string, ctx Context, fold bool) bool {
 	segs, ok := p.resolve(ctx)

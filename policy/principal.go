@@ -127,6 +127,10 @@ func (ps *principalSet) match(p *Principal) matchLevel {
 	if best == matchNone {
 		for _, a := range ps.accounts {
 			if a == p.Account {
+				if p.Type == Root {
+					// The account principal is the root user's own identity.
+					return matchDirect
+				}
 				return matchAccount
 			}
 		}
