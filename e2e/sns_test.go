@@ -581,3 +581,120 @@ func TestSNSInvalidInputs(t *testing.T) {
 		})
 	}
 }
+
+// TestSNSPublishBatchAndMaskedEndpoint drives PublishBatch through the
+// SDK to an HTTP subscriber that authenticates with basic auth and
+// filters on an attribute: accepted entries are delivered (with the real
+// password), the filtered one is not, an invalid one fails alone. The
+// password never shows: not in ListSubscriptions, not in the CloudTrail
+// record of Subscribe, not in the log.
+func TestSNSPublishBatchAndMaskedEndpoint(t *testing.T) {
+	v := startVigil(t)
+	c, ctx := v.sns(), context.Background()
+	const password = "hunter2-batch-pw"
+	topic, err := c.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("batch-alerts")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	topicARN := aws.ToString(topic.TopicArn)
+	sub := newSNSSubscriber(t)
+	endpoint := strings.Replace(sub.URL, "http://", "http://soc-hook:"+password+"@", 1) + "/sns"
+	masked := strings.Replace(sub.URL, "http://", "http://soc-hook:****@", 1) + "/sns"
+	if _, err := c.Subscribe(ctx, &sns.SubscribeInput{TopicArn: &topicARN, Protocol: aws.String("http"), Endpoint: &endpoint,
+		Attributes: map[string]string{"FilterPolicy": `{"severity":["HIGH","CRITICAL"]}`}}); err != nil {
+		t.Fatal(err)
+	}
+	basicAuth := func(r snsRequest) string {
+		u, p, _ := (&http.Request{Header: r.Header}).BasicAuth()
+		return u + ":" + p
+	}
+	conf := sub.waitRequests(t, 1, 20*time.Second)[0]
+	if got := basicAuth(conf); got != "soc-hook:"+password {
+		t.Errorf("confirmation authenticated as %q", got)
+	}
+	resp, err := http.Get(conf.snsMessage(t)["SubscribeURL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if snsConfirmedARN(t, c, topicARN, masked) == "" {
+		t.Fatal("no confirmed subscription listed with the masked endpoint")
+	}
+	list, err := c.ListSubscriptions(ctx, &sns.ListSubscriptionsInput{})
+	if err != nil || len(list.Subscriptions) != 1 || aws.ToString(list.Subscriptions[0].Endpoint) != masked {
+		t.Fatalf("ListSubscriptions: %v, %+v", err, list)
+	}
+
+	sev := func(s string) map[string]snstypes.MessageAttributeValue {
+		return map[string]snstypes.MessageAttributeValue{"severity": {DataType: aws.String("String"), StringValue: aws.String(s)}}
+	}
+	out, err := c.PublishBatch(ctx, &sns.PublishBatchInput{TopicArn: &topicARN, PublishBatchRequestEntries: []snstypes.PublishBatchRequestEntry{
+		{Id: aws.String("key-exposed"), Message: aws.String("Access key AKIAEXAMPLE exposed"), Subject: aws.String("Exposed key"), MessageAttributes: sev("HIGH")},
+		{Id: aws.String("login"), Message: aws.String("Console login from a known IP"), MessageAttributes: sev("LOW")},
+		{Id: aws.String("empty"), Message: aws.String(""), MessageAttributes: sev("HIGH")},
+		{Id: aws.String("root-use"), Message: aws.String("Root user signed in"), MessageAttributes: sev("CRITICAL")},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]string{}
+	for _, s := range out.Successful {
+		ids[aws.ToString(s.Id)] = aws.ToString(s.MessageId)
+	}
+	if len(out.Successful) != 3 || ids["key-exposed"] == "" || ids["login"] == "" || ids["root-use"] == "" {
+		t.Errorf("Successful: %v", ids)
+	}
+	if len(out.Failed) != 1 || aws.ToString(out.Failed[0].Id) != "empty" || aws.ToString(out.Failed[0].Code) != "InvalidParameter" || !out.Failed[0].SenderFault {
+		t.Errorf("Failed: %+v", out.Failed)
+	}
+	reqs := sub.waitRequests(t, 3, 20*time.Second)
+	time.Sleep(500 * time.Millisecond) // a filtered message would arrive by now
+	if n := len(sub.requests()); n != 3 {
+		t.Fatalf("subscriber got %d requests, want the confirmation and two notifications", n)
+	}
+	vigilHost := strings.TrimPrefix(v.URL, "http://")
+	got := map[string]string{}
+	for _, r := range reqs[1:] {
+		m := r.snsMessage(t)
+		got[m["MessageId"]] = m["Message"]
+		if a := basicAuth(r); a != "soc-hook:"+password {
+			t.Errorf("notification authenticated as %q", a)
+		}
+		if err := snsVerify(m, vigilHost); err != nil {
+			t.Errorf("notification signature: %v", err)
+		}
+	}
+	if got[ids["key-exposed"]] != "Access key AKIAEXAMPLE exposed" || got[ids["root-use"]] != "Root user signed in" {
+		t.Errorf("notifications %v, message ids %v", got, ids)
+	}
+
+	// CloudTrail: Subscribe is listed with the endpoint masked; PublishBatch,
+	// a data event like Publish, is recorded but not listed.
+	ct := v.cloudtrail()
+	var events []map[string]any
+	eventually(t, 10*time.Second, func() error {
+		events = nil
+		for _, e := range ctLookup(t, ct, "EventName", "Subscribe", 50) {
+			events = append(events, ctRecord(t, e))
+			if strings.Contains(aws.ToString(e.CloudTrailEvent), password) {
+				return fmt.Errorf("the Subscribe record shows the password: %s", aws.ToString(e.CloudTrailEvent))
+			}
+		}
+		if len(events) != 1 {
+			return fmt.Errorf("%d Subscribe events, want 1", len(events))
+		}
+		return nil
+	})
+	if ep := ctGet(events[0], "requestParameters", "endpoint"); ep != masked {
+		t.Errorf("requestParameters.endpoint = %v, want %s", ep, masked)
+	}
+	if ctGet(events[0], "requestParameters", "topicArn") != topicARN {
+		t.Errorf("requestParameters = %v", events[0]["requestParameters"])
+	}
+	if n := len(ctLookup(t, ct, "EventName", "PublishBatch", 50)); n != 0 {
+		t.Errorf("LookupEvents lists %d PublishBatch events; data events are not listed", n)
+	}
+	if strings.Contains(v.Log(), password) {
+		t.Error("the server log shows the password")
+	}
+}

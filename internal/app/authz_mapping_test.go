@@ -234,6 +234,7 @@ func mapCases(aliceKey string) []mapCase {
 		"Unsubscribe", "GetSubscriptionAttributes", "SetSubscriptionAttributes")
 	cs = append(cs,
 		mapCase{service: "sns", action: "Publish", input: topic, want: []string{arnTopic}, tags: map[string]string{"env": "prod"}},
+		mapCase{service: "sns", action: "PublishBatch", input: topic, want: []string{arnTopic}, tags: map[string]string{"env": "prod"}},
 		mapCase{service: "sns", action: "Subscribe", input: `{"TopicArn":"` + arnTopic + `","Protocol":"https","Endpoint":"https://x"}`, want: []string{arnTopic}})
 
 	add("events", `{}`, nil, "ListRules", "ListRuleNamesByTarget", "TestEventPattern", "ListEventBuses")

@@ -35,7 +35,12 @@ func (s *Service) AuthContext(ctx context.Context, call *awsproto.Call) (service
 		if topic == "" {
 			topic = in.TargetArn
 		}
+	case "PublishBatch":
+		info.Action = "Publish" // AWS authorises PublishBatch as sns:Publish
+		topic = in.TopicArn
 	case "Subscribe":
+		// Set here too: a call IAM refuses is recorded without reaching Handle.
+		maskSubscribeAudit(call)
 		topic = in.TopicArn
 		info.Keys = map[string][]string{"sns:Protocol": {in.Protocol}, "sns:Endpoint": {in.Endpoint}}
 	case "Unsubscribe", "GetSubscriptionAttributes", "SetSubscriptionAttributes":

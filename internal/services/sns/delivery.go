@@ -197,7 +197,7 @@ func (s *Service) deliverHTTP(ctx context.Context, t *topic, sub *subscription, 
 // Errors name the endpoint without the password it may carry for basic
 // authentication: they end up in the log and in the job table.
 func (s *Service) post(ctx context.Context, endpoint string, body []byte, h http.Header, contentType string) error {
-	shown := redactEndpoint(endpoint)
+	shown := maskPassword(endpoint)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
 	if err != nil {
 		var ue *url.Error // its message would repeat the whole URL
@@ -223,16 +223,6 @@ func (s *Service) post(ctx context.Context, endpoint string, body []byte, h http
 	default:
 		return fmt.Errorf("endpoint %s answered %s", shown, resp.Status)
 	}
-}
-
-// redactEndpoint returns endpoint with any password replaced by "xxxxx",
-// or a placeholder when it is not a URL at all.
-func redactEndpoint(endpoint string) string {
-	u, err := url.Parse(endpoint)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return u.Redacted()
 }
 
 // lambdaInvokeInput is Lambda Invoke's input; Payload is a blob, so it

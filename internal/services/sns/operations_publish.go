@@ -53,29 +53,8 @@ func (s *Service) publish(ctx context.Context, call *awsproto.Call) (*PublishRes
 		if err != nil {
 			return err
 		}
-		var deliver []*subscription
-		for _, sub := range subs {
-			switch {
-			case !s.matches(sub, msg):
-			case isHTTP(sub.Protocol) || sub.Protocol == "lambda":
-				deliver = append(deliver, sub)
-			default:
-				dropped = append(dropped, sub)
-			}
-		}
-		if len(deliver) == 0 {
-			return nil
-		}
-		if err := insertMessage(ctx, tx, msg, len(deliver)); err != nil {
-			return err
-		}
-		for _, sub := range deliver {
-			job := mustJSON(deliverJob{Message: msg.ID, Sub: sub.ARN})
-			if _, err := tx.Enqueue(ctx, kindDeliver, []byte(job), time.Time{}); err != nil {
-				return err
-			}
-		}
-		return nil
+		dropped, err = s.storeForDelivery(ctx, tx, subs, msg)
+		return err
 	})
 	if len(refusedFindings) > 0 {
 		// The refusal rolled the message back; what the audit found in it

@@ -135,6 +135,7 @@ func sameAttrs(existing, asked map[string]string) bool {
 }
 
 func (s *Service) subscribe(ctx context.Context, call *awsproto.Call) (*SubscriptionArnResult, error) {
+	maskSubscribeAudit(call)
 	var in SubscribeInput
 	if err := call.Decode(&in); err != nil {
 		return nil, err
@@ -418,7 +419,7 @@ func subscriptionPage(subs []*subscription) *ListSubscriptionsResult {
 			shown = pendingList
 		}
 		res.Subscriptions = append(res.Subscriptions, SubscriptionEntry{SubscriptionArn: shown, Owner: sub.Owner,
-			Protocol: sub.Protocol, Endpoint: sub.Endpoint, TopicArn: sub.TopicARN})
+			Protocol: sub.Protocol, Endpoint: maskPassword(sub.Endpoint), TopicArn: sub.TopicARN})
 	}
 	return res
 }
@@ -455,7 +456,7 @@ func (s *Service) getSubscriptionAttributes(ctx context.Context, call *awsproto.
 		"TopicArn":                     sub.TopicARN,
 		"Owner":                        sub.Owner,
 		"Protocol":                     sub.Protocol,
-		"Endpoint":                     sub.Endpoint,
+		"Endpoint":                     maskPassword(sub.Endpoint),
 		"ConfirmationWasAuthenticated": strconv.FormatBool(sub.ConfirmedAuthenticated),
 		"PendingConfirmation":          strconv.FormatBool(!sub.Confirmed),
 		"RawMessageDelivery":           "false",

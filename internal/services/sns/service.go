@@ -1,11 +1,12 @@
 // Package sns serves Amazon SNS over awsQuery: topics, subscriptions and
 // durable, signed deliveries to HTTP/HTTPS endpoints and Vigil functions.
 //
-// Publish commits the message together with one delivery job per confirmed
-// subscription whose filter policy matches, so a message that was
-// acknowledged is delivered even if the process dies right after. HTTP
-// deliveries carry AWS's JSON envelope signed with a key that Vigil creates
-// once and whose certificate it serves at SigningCertURL.
+// Publish (and PublishBatch, for each message it accepts) commits the
+// message together with one delivery job per confirmed subscription whose
+// filter policy matches, so a message that was acknowledged is delivered
+// even if the process dies right after. HTTP deliveries carry AWS's JSON
+// envelope signed with a key that Vigil creates once and whose certificate
+// it serves at SigningCertURL.
 //
 // What differs from AWS, deliberately:
 //   - email and email-json subscriptions are stored and stay pending: no mail
@@ -14,6 +15,10 @@
 //   - sqs, sms, application and firehose subscriptions, FIFO topics, SMS
 //     publishing, KMS encryption, delivery-status logging and dead-letter
 //     queues are refused with an error naming them.
+//   - the password of a basic-auth HTTP/S endpoint is shown as "****" in
+//     every answer and audit record, GetSubscriptionAttributes included
+//     (endpoint.go). AWS masks it so in the List operations; its
+//     documentation leaves open whether GetSubscriptionAttributes does.
 //   - message data protection (dataprotection.go) writes audit findings to
 //     files under the data directory instead of CloudWatch Logs, Firehose or
 //     S3, and counts the deliveries an Outbound Deny stopped in the
@@ -181,6 +186,8 @@ func (s *Service) Handle(ctx context.Context, call *awsproto.Call) (any, error) 
 		return s.setSubscriptionAttributes(ctx, call)
 	case "Publish":
 		return s.publish(ctx, call)
+	case "PublishBatch":
+		return s.publishBatch(ctx, call)
 	case "PutDataProtectionPolicy":
 		return s.putDataProtectionPolicy(ctx, call)
 	case "GetDataProtectionPolicy":
