@@ -14,8 +14,12 @@ import (
 // The policy simulator: SimulatePrincipalPolicy evaluates the policies of
 // a user, group or role (plus any passed in), SimulateCustomPolicy only
 // the policies passed in, against actions and resources, with package
-// policy and the context keys the caller supplies. Nothing else is filled
-// in: a condition key the caller did not supply is reported in
+// policy and the context keys the caller supplies. The keys that describe
+// the simulated caller (aws:username, aws:userid, aws:PrincipalArn,
+// aws:PrincipalType, aws:PrincipalTag/K...) come from the user or role
+// itself, so that an ABAC policy is simulated with the tags the principal
+// really has; a context entry the caller passes for one of them wins.
+// Any other condition key the caller did not supply is reported in
 // MissingContextValues, as AWS does.
 
 type simulateInput struct {
@@ -97,6 +101,8 @@ type simPolicy struct {
 // simulation is everything one simulation call evaluates.
 type simulation struct {
 	principal policy.Principal
+	tags      map[string]string // the principal's tags: aws:PrincipalTag/K
+	known     bool              // principal is a user or role Vigil holds
 	identity  []simPolicy
 	boundary  []simPolicy // nil: no boundary
 	resource  []simPolicy
@@ -178,7 +184,12 @@ func (s *Service) simulationOf(ctx context.Context, in *simulateInput, principal
 		sim.resource = []simPolicy{{p: p, id: "ResourcePolicy", kind: "resource"}}
 	}
 	if in.CallerArn != nil {
-		sim.principal = callerPrincipal(*in.CallerArn)
+		if err := s.callerOf(ctx, *in.CallerArn, sim); err != nil {
+			return nil, err
+		}
+	}
+	if sim.known {
+		sim.context.SetPrincipal(sim.principal, sim.tags)
 	}
 	sim.owner = deref(in.ResourceOwner)
 	if a := accountOfARN(sim.owner); a != "" {
@@ -219,6 +230,7 @@ func (s *Service) principalPolicies(ctx context.Context, source string, sim *sim
 			return err
 		}
 		sim.principal = policy.Principal{Type: policy.User, ARN: source, Account: s.env.AccountID, ID: u.id}
+		sim.tags, sim.known = tagMap(u.tags), true
 	case strings.HasPrefix(rest, "group/"):
 		g, ok, err := groupByName(ctx, q, name)
 		if err != nil {
@@ -243,6 +255,7 @@ func (s *Service) principalPolicies(ctx context.Context, source string, sim *sim
 		}
 		sim.principal = policy.Principal{Type: policy.AssumedRole, ARN: s.assumedRoleARN(r.name, "simulation"),
 			RoleARN: source, Account: s.env.AccountID, ID: r.id + ":simulation"}
+		sim.tags, sim.known = tagMap(r.tags), true
 	default:
 		return invalidInput("PolicySourceArn %s is not the ARN of a user, group or role.", source)
 	}
@@ -261,6 +274,28 @@ func (s *Service) principalPolicies(ctx context.Context, source string, sim *sim
 				Message: "The permissions boundary cannot be evaluated: " + err.Error()}
 		}
 		sim.boundary = []simPolicy{{p: p, id: pol.Boundary.Name, kind: "none"}}
+	}
+	return nil
+}
+
+// callerOf makes CallerArn the simulated caller. A user of this account
+// that exists is the caller with its id and tags; any other ARN (a user of
+// another account, a role, the root) is a caller whose tags Vigil does not
+// know.
+func (s *Service) callerOf(ctx context.Context, caller string, sim *simulation) error {
+	sim.principal, sim.tags, sim.known = callerPrincipal(caller), nil, false
+	a, err := arn.Parse(caller)
+	if err != nil || a.Service != "iam" || a.AccountID != s.env.AccountID || !strings.HasPrefix(a.Resource, "user/") {
+		return nil
+	}
+	name := a.Resource[strings.LastIndexByte(a.Resource, '/')+1:]
+	u, ok, err := userByName(ctx, s.env.DB.Read(), name)
+	if err != nil {
+		return err
+	}
+	if ok && s.userARN(u.path, u.name) == caller {
+		sim.principal = policy.Principal{Type: policy.User, ARN: caller, Account: s.env.AccountID, ID: u.id}
+		sim.tags, sim.known = tagMap(u.tags), true
 	}
 	return nil
 }

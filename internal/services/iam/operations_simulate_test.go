@@ -99,3 +99,64 @@ func TestSimulateCustomPolicyPages(t *testing.T) {
 		t.Errorf("with context %+v", r)
 	}
 }
+
+// The simulated principal's keys come from the user or role: its tags feed
+// aws:PrincipalTag, its name ${aws:username}; a context entry still wins.
+func TestSimulatePrincipalKeysFromEntity(t *testing.T) {
+	s := newTestService(t)
+	abac := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sns:Publish","Resource":"*",
+		"Condition":{"StringEquals":{"aws:ResourceTag/Department":"${aws:PrincipalTag/Department}"}}},
+		{"Effect":"Allow","Action":"iam:GetUser","Resource":"arn:aws:iam::` + testAccount + `:user/${aws:username}"}]}`
+	tags := func(v string) []map[string]string { return []map[string]string{{"Key": "Department", "Value": v}} }
+	mustCall[CreateUserResult](t, s, "CreateUser", map[string]any{"UserName": "sam", "Tags": tags("Serverless")})
+	mustCall[CreateUserResult](t, s, "CreateUser", map[string]any{"UserName": "fin", "Path": "/fin/", "Tags": tags("Finance")})
+	mustCall[CreateUserResult](t, s, "CreateUser", map[string]any{"UserName": "untagged"})
+	mustCall[RoleResult](t, s, "CreateRole", map[string]any{"RoleName": "profile", "Tags": tags("Finance"),
+		"AssumeRolePolicyDocument": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + testAccount + `"},"Action":"sts:AssumeRole"}]}`})
+	for _, u := range []string{"sam", "untagged"} {
+		mustCall[struct{}](t, s, "PutUserPolicy", map[string]any{"UserName": u, "PolicyName": "abac", "PolicyDocument": abac})
+	}
+	mustCall[struct{}](t, s, "PutRolePolicy", map[string]any{"RoleName": "profile", "PolicyName": "abac", "PolicyDocument": abac})
+
+	user := func(name string) string { return "arn:aws:iam::" + testAccount + ":user/" + name }
+	topicOf := func(dept string) map[string]any {
+		return map[string]any{"ContextKeyName": "aws:ResourceTag/Department", "ContextKeyValues": []string{dept}, "ContextKeyType": "string"}
+	}
+	tests := []struct {
+		name, source, caller, action, resource string
+		context                                []map[string]any
+		want                                   string
+	}{
+		{"user's tag matches", user("sam"), "", "sns:Publish", "*", []map[string]any{topicOf("Serverless")}, "allowed"},
+		{"user's tag differs", user("sam"), "", "sns:Publish", "*", []map[string]any{topicOf("Finance")}, "implicitDeny"},
+		{"untagged user", user("untagged"), "", "sns:Publish", "*", []map[string]any{topicOf("Serverless")}, "implicitDeny"},
+		{"role's tag matches", "arn:aws:iam::" + testAccount + ":role/profile", "", "sns:Publish", "*", []map[string]any{topicOf("Finance")}, "allowed"},
+		{"role's tag differs", "arn:aws:iam::" + testAccount + ":role/profile", "", "sns:Publish", "*", []map[string]any{topicOf("Serverless")}, "implicitDeny"},
+		{"caller's tags, source's policies", user("sam"), user("fin/fin"), "sns:Publish", "*", []map[string]any{topicOf("Finance")}, "allowed"},
+		{"context entry wins", user("sam"), "", "sns:Publish", "*", []map[string]any{topicOf("Finance"),
+			{"ContextKeyName": "aws:PrincipalTag/Department", "ContextKeyValues": []string{"Finance"}, "ContextKeyType": "string"}}, "allowed"},
+		{"aws:username of the user", user("sam"), "", "iam:GetUser", user("sam"), nil, "allowed"},
+		{"aws:username of another", user("sam"), "", "iam:GetUser", user("untagged"), nil, "implicitDeny"},
+		{"a role has no aws:username", "arn:aws:iam::" + testAccount + ":role/profile", "", "iam:GetUser", user("profile"), nil, "implicitDeny"},
+	}
+	for _, tt := range tests {
+		in := map[string]any{"PolicySourceArn": tt.source, "ActionNames": []string{tt.action}, "ResourceArns": []string{tt.resource}}
+		if tt.caller != "" {
+			in["CallerArn"] = tt.caller
+		}
+		if tt.context != nil {
+			in["ContextEntries"] = tt.context
+		}
+		out, err := simulate(t, s, "SimulatePrincipalPolicy", in)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		r := out.EvaluationResults[0]
+		if r.EvalDecision != tt.want {
+			t.Errorf("%s: %s, want %s (missing %v)", tt.name, r.EvalDecision, tt.want, r.MissingContextValues)
+		}
+		if tt.want == "allowed" && len(r.MissingContextValues) != 0 {
+			t.Errorf("%s: missing %v", tt.name, r.MissingContextValues)
+		}
+	}
+}
