@@ -124,6 +124,8 @@ func TestCorpusAccuracy(t *testing.T) {
 		"AwsAccessKeyId": {0.99, 0.99}, "AwsSecretKey": {0.99, 0.99}, "CreditCardNumber": {0.99, 0.99},
 		"Ssn-US": {0.99, 0.99}, "EmailAddress": {0.99, 0.99}, "IpAddress": {0.99, 0.99},
 		"OpenSshPrivateKey": {0.99, 0.99}, "PkcsPrivateKey": {0.99, 0.99}, "BankAccountNumber-GB": {0.99, 0.99},
+		"BankAccountNumber-DE": {0.99, 0.99}, "BankAccountNumber-ES": {0.99, 0.99}, "BankAccountNumber-FR": {0.99, 0.99},
+		"BankAccountNumber-IT": {0.99, 0.99}, "BankAccountNumber-US": {0.99, 0.99},
 		"PhoneNumber-US": {0.95, 0.95}, "Name": {0.95, 0.75}, "Address": {0.95, 0.7},
 	}
 	for id, f := range floors {

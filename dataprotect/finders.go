@@ -54,7 +54,10 @@ func isB64(c byte) bool { return isAlnum(c) || c == '/' || c == '+' || c == '=' 
 // window.
 type reFinder struct {
 	re     *regexp.Regexp    // anchored: ^(?:expr)
+	dfa    *dfa              // the same as an automaton, when it has one
 	first  [256]bool         // bytes a match can start with
+	alpha  [256]bool         // bytes a match can contain
+	minLen int               // shortest possible match, in bytes
 	maxLen int               // longest possible match
 	lead   int               // the first digit is at most lead bytes into a match; -1: no digit needed
 	strip  string            // separator bytes removed before check
@@ -72,11 +75,27 @@ func (f *reFinder) find(t *task, id, lo, hi int) {
 		if !f.first[text[p]] || !f.bound.okBefore(text, p) {
 			continue
 		}
-		m := f.re.FindIndex(text[p:min(len(text), p+f.maxLen)])
-		if m == nil || m[1] == 0 {
+		// A match is a run of alphabet bytes at least minLen long. When
+		// the run here is shorter, so is the run from any later start in
+		// it: skip it without running the expression.
+		j := p + 1
+		for j < len(text) && j-p < f.minLen && f.alpha[text[j]] {
+			j++
+		}
+		if j-p < f.minLen {
+			p = j
 			continue
 		}
-		e := p + m[1]
+		n := 0
+		if f.dfa != nil {
+			n = f.dfa.find(text[p:min(len(text), p+f.maxLen)])
+		} else if m := f.re.FindIndex(text[p:min(len(text), p+f.maxLen)]); m != nil {
+			n = m[1]
+		}
+		if n <= 0 {
+			continue
+		}
+		e := p + n
 		if !f.bound.ok(text, p, e) {
 			continue
 		}
@@ -185,6 +204,77 @@ func firstBytes(re *syntax.Regexp) (set [256]bool, nullable bool) {
 		return set, true
 	}
 	return set, false
+}
+
+// alphabet marks in set every byte a match of re can contain (all bytes
+// from 0x80 for non-ASCII runes).
+func alphabet(re *syntax.Regexp, set *[256]bool) {
+	addRune := func(r rune) {
+		if r >= utf8.RuneSelf {
+			for b := 0x80; b < 0x100; b++ {
+				set[b] = true
+			}
+			return
+		}
+		set[r] = true
+	}
+	switch re.Op {
+	case syntax.OpLiteral:
+		for _, r := range re.Rune {
+			addRune(r)
+			if re.Flags&syntax.FoldCase != 0 {
+				for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+					addRune(f)
+				}
+			}
+		}
+	case syntax.OpCharClass:
+		for i := 0; i+1 < len(re.Rune); i += 2 {
+			for r := re.Rune[i]; r <= re.Rune[i+1] && r < utf8.RuneSelf; r++ {
+				set[r] = true
+			}
+			if re.Rune[i+1] >= utf8.RuneSelf {
+				addRune(utf8.RuneSelf)
+			}
+		}
+	case syntax.OpAnyChar, syntax.OpAnyCharNotNL:
+		for b := range set {
+			set[b] = true
+		}
+	default:
+		for _, sub := range re.Sub {
+			alphabet(sub, set)
+		}
+	}
+}
+
+// minLength returns the fewest bytes a match of re can have.
+func minLength(re *syntax.Regexp) int {
+	switch re.Op {
+	case syntax.OpLiteral:
+		return len(re.Rune) // at least one byte a rune
+	case syntax.OpCharClass, syntax.OpAnyChar, syntax.OpAnyCharNotNL:
+		return 1
+	case syntax.OpCapture, syntax.OpPlus:
+		return minLength(re.Sub[0])
+	case syntax.OpRepeat:
+		return re.Min * minLength(re.Sub[0])
+	case syntax.OpConcat:
+		n := 0
+		for _, sub := range re.Sub {
+			n += minLength(sub)
+		}
+		return n
+	case syntax.OpAlternate:
+		n := -1
+		for _, sub := range re.Sub {
+			if m := minLength(sub); n < 0 || m < n {
+				n = m
+			}
+		}
+		return max(n, 0)
+	}
+	return 0 // star, quest, empty-width assertions, empty match
 }
 
 func hasDigit(b []byte) bool {

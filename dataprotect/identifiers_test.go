@@ -2,6 +2,7 @@ package dataprotect
 
 import (
 	"fmt"
+	"regexp/syntax"
 	"sort"
 	"strings"
 	"testing"
@@ -50,6 +51,19 @@ var idCases = []idCase{
 	{"BankAccountNumber-IT", "IT60X0542811101000000123456 with no keyword", ""},
 	{"BankAccountNumber-US", "checking account 000123456789", "000123456789"},
 	{"BankAccountNumber-US", "order 000123456789", ""},
+	{"BankAccountNumber-US", "Savings Acct: 123456789", "123456789"},
+	{"BankAccountNumber-US", `{"bank_account": "98765432101234567"}`, "98765432101234567"},
+	{"BankAccountNumber-US", "bank account 12345678", ""},                                            // 8 digits: too short
+	{"BankAccountNumber-US", "bank account 123456789012345678", ""},                                  // 18 digits: too long
+	{"BankAccountNumber-US", "deposit account GB82WEST12345698765432", ""},                           // digits inside an IBAN
+	{"BankAccountNumber-US", "checking account (see the statement attached below) 000123456789", ""}, // keyword more than 30 characters before
+	{"BankAccountNumber-GB", "IBAN GB82 WEST 1234 5698 7654 32", "GB82 WEST 1234 5698 7654 32"},
+	{"BankAccountNumber-GB", "iban GB83WEST12345698765432", ""}, // check digits wrong
+	{"BankAccountNumber-GB", "iban DE89370400440532013000", ""}, // a German IBAN
+	{"BankAccountNumber-DE", "Kontonummer: DE89370400440532013000", "DE89370400440532013000"},
+	{"BankAccountNumber-ES", "Código Cuenta ES91 2100 0418 4502 0005 1332", "ES91 2100 0418 4502 0005 1332"},
+	{"BankAccountNumber-FR", "IBAN FR14 2004 1010 0505 0001 3M02 606", "FR14 2004 1010 0505 0001 3M02 606"},
+	{"BankAccountNumber-IT", "conto bancario: IT60 X054 2811 1010 0000 0123 456", "IT60 X054 2811 1010 0000 0123 456"},
 	{"CreditCardExpiration", "expiry 09/27", "09/27"},
 	{"CreditCardExpiration", "expiration: 11-2029", "11-2029"},
 	{"CreditCardExpiration", "expiry 13/27", ""},
@@ -268,3 +282,41 @@ NieNumber-ES NifNumber-ES PassportNumber-CA PassportNumber-DE PassportNumber-ES 
 PassportNumber-IT PassportNumber-US PermanentResidenceNumber-CA PhoneNumber PhoneNumber-BR PhoneNumber-DE PhoneNumber-ES
 PhoneNumber-FR PhoneNumber-GB PhoneNumber-IT PhoneNumber-US PostalCode-CA RgNumber-BR SocialInsuranceNumber-CA Ssn-ES Ssn-US
 TaxId-DE TaxId-ES TaxId-FR TaxId-GB VehicleIdentificationNumber ZipCode-US`
+
+// TestRegexPrefilter checks the shortest-match length and the alphabet
+// that reFinder uses to skip candidates without running the expression.
+func TestRegexPrefilter(t *testing.T) {
+	for _, c := range []struct {
+		expr    string
+		min     int
+		in, out string // bytes inside and outside the alphabet
+	}{
+		{`\d{9,17}`, 9, "0123456789", "a -"},
+		{`DE\d{2}(?: ?\d){18}`, 22, "DE 09", "F-a"},
+		{`\d{5}(?:-\d{4})?`, 5, "0-9", " a"},
+		{`[A-Z]{2}\d{6}|\d{4}`, 4, "AZ09", "a "},
+		{`(?i)(?:jan|feb) \d`, 5, "JjAaNnFfEeBb 0", "cx"},
+		{`x*y?`, 0, "xy", "z"},
+	} {
+		tree, err := syntax.Parse(c.expr, syntax.Perl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tree = tree.Simplify()
+		var set [256]bool
+		alphabet(tree, &set)
+		if got := minLength(tree); got != c.min {
+			t.Errorf("minLength(%s) = %d, want %d", c.expr, got, c.min)
+		}
+		for _, b := range []byte(c.in) {
+			if !set[b] {
+				t.Errorf("alphabet(%s) lacks %q", c.expr, b)
+			}
+		}
+		for _, b := range []byte(c.out) {
+			if set[b] {
+				t.Errorf("alphabet(%s) has %q", c.expr, b)
+			}
+		}
+	}
+}

@@ -83,16 +83,17 @@ type jsonFrame struct {
 }
 
 type jsonWalker struct {
-	s       *Scanner
-	t       *task
-	data    []byte
-	pos     int
-	stack   []jsonFrame
-	ctx     []bitset // keyword context per depth
-	emit    func(*found)
-	decode  []byte
-	offmap  []int
-	pathBuf []byte
+	s        *Scanner
+	t        *task
+	data     []byte
+	pos      int
+	stack    []jsonFrame
+	ctx      []bitset // keyword context per depth
+	emit     func(*found)
+	decode   []byte
+	offmap   []int
+	pathBuf  []byte
+	lastPath string
 }
 
 func (s *Scanner) findJSON(data []byte) ([]found, error) {
@@ -111,7 +112,7 @@ func (s *Scanner) walkJSON(data []byte, emit func(*found)) error {
 	defer s.putTask(t)
 	w := &t.walker
 	*w = jsonWalker{s: s, t: t, data: data, emit: emit,
-		stack: w.stack[:0], decode: w.decode[:0], offmap: w.offmap[:0], pathBuf: w.pathBuf[:0]}
+		stack: w.stack[:0], decode: w.decode[:0], offmap: w.offmap[:0], pathBuf: w.pathBuf[:0], lastPath: w.lastPath}
 	w.skipWS()
 	if err := w.value(0, bitset{}); err != nil {
 		return err
@@ -468,7 +469,12 @@ func (w *jsonWalker) path() string {
 		b = append(b, "']"...)
 	}
 	w.pathBuf = b
-	return string(b)
+	// Records repeat their shape, so the path is often the previous one:
+	// reuse its string rather than allocate another.
+	if string(b) != w.lastPath {
+		w.lastPath = string(b)
+	}
+	return w.lastPath
 }
 
 func simpleKey(k []byte) bool {

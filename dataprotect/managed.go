@@ -16,7 +16,11 @@ import (
 func rx(expr string, maxLen, lead int, b bound, strip string, check func([]byte) bool) *reFinder {
 	f := &reFinder{re: regexp.MustCompile(`^(?:` + expr + `)`), maxLen: maxLen, lead: lead, bound: b, strip: strip, check: check}
 	if tree, err := syntax.Parse(expr, syntax.Perl); err == nil {
-		f.first, _ = firstBytes(tree.Simplify())
+		tree = tree.Simplify()
+		f.first, _ = firstBytes(tree)
+		alphabet(tree, &f.alpha)
+		f.minLen = minLength(tree)
+		f.dfa = newDFA(tree)
 	}
 	return f
 }
@@ -47,7 +51,10 @@ func managedSpecs() []*Identifier {
 	// Device.
 	trig("IpAddress", Device, tgIPv4|tgIPv6)
 
-	// Financial.
+	// Financial. The European BankAccountNumber identifiers find IBANs
+	// (ISO 13616): the country's prefix, two check digits, then the
+	// country's fixed-length basic account number, compact or in printed
+	// groups, and the mod-97 check must hold.
 	for _, c := range []struct{ cc, expr string }{
 		{"DE", `DE\d{2}(?: ?\d){18}`},
 		{"ES", `ES\d{2}(?: ?\d){20}`},
@@ -58,7 +65,11 @@ func managedSpecs() []*Identifier {
 		kw := append(append([]string{}, kwBankCommon...), kwBank[c.cc]...)
 		add("BankAccountNumber-"+c.cc, Financial, c.cc, kw, rx(c.expr, 40, 2, bndAlnum, " ", ibanValid))
 	}
-	add("BankAccountNumber-US", Financial, "US", kwBankUS, rx(`\d{8,17}`, 17, 0, bndDigit, "", nil))
+	// US (and Canadian) account numbers have no national structure or
+	// check digit: 9 to 17 digits without spaces, as Macie describes them,
+	// next to one of the account keywords. Letters may not touch them, so a
+	// run of digits inside an IBAN is not one.
+	add("BankAccountNumber-US", Financial, "US", kwBankUS, rx(`\d{9,17}`, 17, 0, bndAlnum, "", nil))
 	add("CreditCardExpiration", Financial, "", kwCardExpiration, rx(`(?:0?[1-9]|1[0-2]) ?[/-] ?(?:20)?\d{2}`, 9, 0, bndDigit, "", nil))
 	add("CreditCardMagneticStripe", Financial, "", kwCardStripe, rx(`%?B\d{13,19}\^[A-Za-z /.]{2,26}\^\d{7,}\??|;?\d{13,19}=\d{7,}\??`, 120, 2, bndNone, "", nil))
 	add("CreditCardNumber", Financial, "", kwCardNumber, cardFinder{})

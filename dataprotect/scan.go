@@ -34,8 +34,9 @@ type ScanOptions struct {
 	// Workers scanning files in parallel; 0 means GOMAXPROCS.
 	Workers int
 
-	// Progress, when set, is called after each file (from any goroutine,
-	// one call at a time).
+	// Progress, when set, is called after each file and, inside a large
+	// text file, after each chunk of it (from any goroutine, one call at a
+	// time).
 	Progress func(ScanProgress)
 
 	// Finding metadata. AccountID defaults to "000000000000", Region to
@@ -48,7 +49,7 @@ type ScanOptions struct {
 type ScanProgress struct {
 	Files, TotalFiles int
 	Bytes, TotalBytes int64
-	Path              string // the file just finished
+	Path              string // the file being scanned or just finished
 }
 
 // Report is the outcome of a scan: one finding per file with sensitive data.
@@ -149,7 +150,21 @@ func Scan(ctx context.Context, opts ScanOptions, paths ...string) (*Report, erro
 					return
 				}
 				j := jobs[i]
-				f, skip := scanFile(ctx, sc, &opts, rep.JobID, j)
+				var read int64 // bytes of j already counted in doneB
+				var onChunk func(int64)
+				if opts.Progress != nil {
+					onChunk = func(n int64) {
+						mu.Lock()
+						defer mu.Unlock()
+						n = min(n, j.info.Size()-read) // the file may have grown
+						if n > 0 {
+							read += n
+							doneB += n
+						}
+						opts.Progress(ScanProgress{Files: done, TotalFiles: len(jobs), Bytes: doneB, TotalBytes: total, Path: j.display})
+					}
+				}
+				f, skip := scanFile(ctx, sc, &opts, rep.JobID, j, onChunk)
 				mu.Lock()
 				findings[i] = f
 				if skip != "" {
@@ -159,7 +174,7 @@ func Scan(ctx context.Context, opts ScanOptions, paths ...string) (*Report, erro
 					rep.BytesScanned += j.info.Size()
 				}
 				done++
-				doneB += j.info.Size()
+				doneB += max(0, j.info.Size()-read)
 				if opts.Progress != nil {
 					opts.Progress(ScanProgress{Files: done, TotalFiles: len(jobs), Bytes: doneB, TotalBytes: total, Path: j.display})
 				}
@@ -191,14 +206,14 @@ func ScanReader(ctx context.Context, name string, r io.Reader, opts ScanOptions)
 	kind := kindOf(name)
 	var n int64
 	if kind == kindText {
-		n, err = scanTextStream(ctx, sc, r, acc)
+		n, err = scanTextStream(ctx, sc, r, acc, nil)
 	} else {
 		var data []byte
 		data, err = io.ReadAll(io.LimitReader(r, maxJSONFile+1))
 		n = int64(len(data))
 		if err == nil {
 			if len(data) > maxJSONFile {
-				n, err = scanTextStream(ctx, sc, io.MultiReader(bytes.NewReader(data), r), acc)
+				n, err = scanTextStream(ctx, sc, io.MultiReader(bytes.NewReader(data), r), acc, nil)
 			} else {
 				scanStructured(sc, data, kind, acc)
 			}
@@ -245,8 +260,9 @@ func kindOf(name string) fileKind {
 }
 
 // scanFile returns the file's finding (nil when clean) or a reason it was
-// skipped.
-func scanFile(ctx context.Context, sc *Scanner, opts *ScanOptions, jobID string, j scanJob) (*Finding, string) {
+// skipped. onChunk, when set, is told the bytes of each chunk of a text
+// file as it is searched.
+func scanFile(ctx context.Context, sc *Scanner, opts *ScanOptions, jobID string, j scanJob, onChunk func(int64)) (*Finding, string) {
 	f, err := os.Open(j.path)
 	if err != nil {
 		return nil, err.Error()
@@ -267,7 +283,7 @@ func scanFile(ctx context.Context, sc *Scanner, opts *ScanOptions, jobID string,
 		scanStructured(sc, data, kind, acc)
 	} else {
 		kind = kindText
-		if _, err := scanTextStream(ctx, sc, br, acc); err != nil {
+		if _, err := scanTextStream(ctx, sc, br, acc, onChunk); err != nil {
 			return nil, err.Error()
 		}
 	}
@@ -278,7 +294,7 @@ func scanFile(ctx context.Context, sc *Scanner, opts *ScanOptions, jobID string,
 // scanTextStream searches r in overlapping chunks. Chunk k reports matches
 // starting before its last half-overlap; chunk k+1, which begins with the
 // previous chunk's last overlap, reports the rest.
-func scanTextStream(ctx context.Context, sc *Scanner, r io.Reader, acc *accumulator) (int64, error) {
+func scanTextStream(ctx context.Context, sc *Scanner, r io.Reader, acc *accumulator, onChunk func(int64)) (int64, error) {
 	buf := make([]byte, 0, chunkSize+chunkOverlap)
 	line, col := 1, 1 // position of buf[0]
 	from := 0         // report matches starting at or after this offset in buf
@@ -308,6 +324,9 @@ func scanTextStream(ctx context.Context, sc *Scanner, r io.Reader, acc *accumula
 		}
 		if last {
 			return total, nil
+		}
+		if onChunk != nil {
+			onChunk(int64(n))
 		}
 		keep := buf[len(buf)-chunkOverlap:]
 		l, c := pos.at(len(buf) - chunkOverlap)

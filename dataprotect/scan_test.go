@@ -164,3 +164,37 @@ func TestScanChunks(t *testing.T) {
 		}
 	}
 }
+
+// TestScanProgressInsideFile checks that a large text file reports its
+// progress chunk by chunk, that the byte count only grows, and that it
+// ends at the total.
+func TestScanProgressInsideFile(t *testing.T) {
+	oldSize, oldOverlap := chunkSize, chunkOverlap
+	chunkSize, chunkOverlap = 256, 64
+	defer func() { chunkSize, chunkOverlap = oldSize, oldOverlap }()
+	dir := writeFiles(t, map[string]string{
+		"big.log":   strings.Repeat("filler line with nothing in it\n", 100),
+		"small.log": "nothing\n",
+	})
+	var progress []ScanProgress
+	_, err := Scan(context.Background(), ScanOptions{Workers: 1, Progress: func(p ScanProgress) { progress = append(progress, p) }}, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(progress) < 5 {
+		t.Fatalf("%d progress calls, want one per chunk of big.log and one per file: %+v", len(progress), progress)
+	}
+	var prev int64
+	midFile := false
+	for _, p := range progress {
+		if p.Bytes < prev || p.Bytes > p.TotalBytes {
+			t.Errorf("bytes went from %d to %d (total %d)", prev, p.Bytes, p.TotalBytes)
+		}
+		prev = p.Bytes
+		midFile = midFile || p.Files == 0 && p.Bytes > 0
+	}
+	last := progress[len(progress)-1]
+	if !midFile || last.Files != 2 || last.Bytes != last.TotalBytes || last.TotalBytes != 3108 {
+		t.Errorf("progress %+v, want chunk reports inside big.log and 2 files, 3108 bytes at the end", progress)
+	}
+}

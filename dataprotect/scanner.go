@@ -26,11 +26,13 @@ type Scanner struct {
 	custom []int
 	phone  []int // identifiers with international phone support
 	names  *nameDict
-	// kwBloom holds the hashes of the words that begin a keyword spelling.
+	// kwBloom holds the hashes of the words that begin a keyword spelling;
+	// kwShape is a cheaper filter in front of it (see shapeSet).
 	kwBloom bloom
+	kwShape shapeSet
 
-	special [256]bool // bytes that start a trigger
-	pool    sync.Pool
+	class [256]uint8 // kinds, with kSpecial for the bytes that start a trigger
+	pool  sync.Pool
 }
 
 // Match is one occurrence of sensitive data.
@@ -78,11 +80,13 @@ func NewScanner(ids ...*Identifier) (*Scanner, error) {
 	}
 	s.kw = b.build()
 	s.kwBloom = b.firstWords
+	s.kwShape = b.firstShapes
 	if s.trigs&tgName != 0 {
 		s.names = givenNames()
 	}
+	s.class = kinds
 	for _, c := range s.specialBytes() {
-		s.special[c] = true
+		s.class[c] = kSpecial
 	}
 	s.pool.New = func() any { return new(task) }
 	return s, nil
@@ -190,7 +194,11 @@ func (t *task) normalize(b []byte, strip string) []byte {
 // matches converts the raw matches collected so far (from rawFrom on) into
 // Matches, sorted and without duplicates.
 func (t *task) matches(dst []Match, path string) []Match {
-	for _, r := range t.sortedRaw() {
+	raw := t.sortedRaw()
+	if dst == nil && len(raw) > 0 {
+		dst = make([]Match, 0, len(raw))
+	}
+	for _, r := range raw {
 		dst = append(dst, Match{Identifier: t.s.ids[r.id], Start: int(r.start), End: int(r.end), Path: path})
 	}
 	return dst
@@ -217,6 +225,7 @@ const (
 	kLetter = 1 << iota
 	kUpper
 	kLower
+	kSpecial // a byte trigger (Scanner.class only)
 )
 
 var kinds = func() (k [256]uint8) {
@@ -241,18 +250,27 @@ func (t *task) scan(text []byte, base int, ctx bitset) {
 	t.emailDone, t.ip4Done, t.ip6Done, t.plusDone, t.armorDone, t.nameDone, t.addrDone = 0, 0, 0, 0, 0, 0, 0
 	camel := false
 	n := len(text)
+	cls := &s.class
 	for i := 0; i < n; {
+		// Most bytes outside words (digits, spaces, punctuation) need
+		// nothing: skip them in a tight loop.
+		for i < n && cls[text[i]] == 0 {
+			i++
+		}
+		if i == n {
+			break
+		}
 		c := text[i]
-		k := kinds[c]
-		if k&kLetter == 0 {
-			if s.special[c] {
+		k := cls[c]
+		if k == kSpecial {
+			if t.mayTrigger(i, c) {
 				t.special(i, c)
 			}
 			i++
 			continue
 		}
 		// A word: a run of letters, cut also at a lower→upper step
-		// ("userSsn" is "user" and "Ssn"). Its hash feeds the prefilters.
+		// ("userSsn" is "user" and "Ssn").
 		start, first := i, k
 		prevLower := k&kLower != 0
 		for i++; i < n; i++ {
@@ -270,9 +288,15 @@ func (t *task) scan(text []byte, base int, ctx bitset) {
 			}
 			prevLower = false
 		}
-		h := hashAt(text, start, i)
-		if first&kUpper != 0 || s.kwBloom.has(h) { // most words need nothing more
-			t.word(start, i, h, first, camel)
+		// Most words need nothing more: a capitalised word may start a
+		// name or a key ID, any other only a keyword, and then it must look
+		// like a keyword's first word (shape, then Bloom filter).
+		// After a digit (hex and base-32 IDs) no name, key ID, postal
+		// code or PuTTY header starts, but a keyword still can.
+		if first&kUpper != 0 && (start == 0 || !isDigit(text[start-1])) {
+			t.word(start, i, camel)
+		} else if s.kwShape.has(text, start, i) && s.kwBloom.has(hashAt(text, start, i)) {
+			t.walk(start)
 		}
 		camel = i < n && k&kUpper != 0 && prevLower
 	}
@@ -297,16 +321,28 @@ func forEach(b bitset, f func(int)) {
 	}
 }
 
-// word handles the word text[i:e] (hash h, first byte kind k): it walks
-// the keyword trie when the word can begin a keyword, and fires the
-// word-start triggers. camel is set when the word begins at a lower→upper
-// case step inside a longer token.
-func (t *task) word(i, e int, h uint64, k uint8, camel bool) {
+// word handles the capitalised word text[i:e]: it walks the keyword trie
+// when the word can begin a keyword, and fires the word-start triggers.
+// camel is set when the word begins at a lower→upper case step inside a
+// longer token.
+func (t *task) word(i, e int, camel bool) {
 	s, text := t.s, t.text
-	if s.kwBloom.has(h) {
+	// A name is followed by a space, or continues with a hyphen, an
+	// apostrophe or a capital (Smith-Jones, O'Neil, McDonald). Such a word
+	// is hashed at once, for both filters; any other only when its shape
+	// could begin a keyword.
+	named := !camel && s.trigs&tgName != 0 && e < len(text) &&
+		(text[e] == ' ' || text[e] == '-' || text[e] == '\'' || kinds[text[e]]&kUpper != 0)
+	var h uint64
+	if named {
+		h = hashAt(text, i, e)
+		if s.kwBloom.has(h) {
+			t.walk(i)
+		}
+	} else if s.kwShape.has(text, i, e) && s.kwBloom.has(hashAt(text, i, e)) {
 		t.walk(i)
 	}
-	if k&kUpper == 0 || camel {
+	if camel {
 		return
 	}
 	if s.trigs&tgPostal != 0 && e == i+1 && e < len(text) && isDigit(text[e]) {
@@ -318,7 +354,7 @@ func (t *task) word(i, e int, h uint64, k uint8, camel bool) {
 	if s.trigs&tgPutty != 0 && e-i == 2 && text[i] == 'P' { // "PuTTY" splits at its case step
 		t.putty(i)
 	}
-	if s.trigs&tgName != 0 && i >= t.nameDone && s.names.bloom.has(h) {
+	if named && i >= t.nameDone && s.names.bloom.has(h) {
 		t.name(i)
 	}
 }
@@ -404,6 +440,23 @@ func (t *task) runWindow(w hit) {
 		return
 	}
 	t.s.ids[w.id].det.find(t, w.id, w.lo, hi)
+}
+
+// mayTrigger is the cheap test, inlined into the main loop, that a byte
+// trigger needs its detector: '.' and ':' between address characters, a
+// second '-' for armour, and so on. Most dots, colons and hyphens in text
+// (sentences, times, UUIDs, dates) fail it.
+func (t *task) mayTrigger(i int, c byte) bool {
+	text := t.text
+	switch c {
+	case '.':
+		return i >= t.ip4Done && i > 0 && i+1 < len(text) && isDigit(text[i-1]) && isDigit(text[i+1])
+	case ':':
+		return i >= t.ip6Done && (i > 0 && (isHex(text[i-1]) || text[i-1] == ':') || i+1 < len(text) && (isHex(text[i+1]) || text[i+1] == ':'))
+	case '-':
+		return i >= t.armorDone && i+1 < len(text) && text[i+1] == '-'
+	}
+	return true
 }
 
 // special handles the byte triggers.

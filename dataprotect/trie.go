@@ -53,10 +53,11 @@ const (
 const sepClass = 1
 
 type trieBuilder struct {
-	t          *trie
-	firstWords bloom // hashes of each spelling's leading run of letters
-	kids       []map[uint8]int32
-	terms      map[int32]int32
+	t           *trie
+	firstWords  bloom    // hashes of each spelling's leading run of letters
+	firstShapes shapeSet // and their shapes
+	kids        []map[uint8]int32
+	terms       map[int32]int32
 }
 
 func newTrieBuilder() *trieBuilder {
@@ -123,7 +124,9 @@ func (b *trieBuilder) addKeyword(kw string, ids bitset, trig trigger) {
 			if s != "" && !seen[s] {
 				seen[s] = true
 				b.add(s, ids, trig)
-				b.firstWords.add(wordHash(leadingLetters(s)))
+				lead := leadingLetters(s)
+				b.firstWords.add(wordHash(lead))
+				b.firstShapes.add(lead, 0, len(lead))
 			}
 		}
 	}
@@ -259,4 +262,42 @@ func (b *bloom) add(h uint64) {
 func (b *bloom) has(h uint64) bool {
 	x, y := h&0xffff, h>>48
 	return b[x>>6]&(1<<(x&63)) != 0 && b[y>>6]&(1<<(y&63)) != 0
+}
+
+// shapeSet is a coarser and cheaper word filter than the Bloom filter: it
+// holds, for each pair of first two letters (ASCII letters folded, any
+// other letter byte as one class), the set of word lengths (31 or more
+// counting as 31). Most words fail it with one table load and no hashing.
+type shapeSet [27 * 27]uint32
+
+// letterIndex maps a letter byte to its shapeSet class: ASCII letters
+// folded to 0–25, any other byte 26.
+var letterIndex = func() (t [256]uint8) {
+	for c := range t {
+		t[c] = 26
+		if l := byte(c) | 0x20; l >= 'a' && l <= 'z' {
+			t[c] = l - 'a'
+		}
+	}
+	return t
+}()
+
+func shapeOf(text []byte, s, e int) (int, uint32) {
+	second := uint8(26)
+	if e-s > 1 {
+		second = letterIndex[text[s+1]]
+	}
+	return int(letterIndex[text[s]])*27 + int(second), 1 << min(e-s, 31)
+}
+
+func (b *shapeSet) add(text []byte, s, e int) {
+	if e > s {
+		i, bit := shapeOf(text, s, e)
+		b[i] |= bit
+	}
+}
+
+func (b *shapeSet) has(text []byte, s, e int) bool {
+	i, bit := shapeOf(text, s, e)
+	return b[i]&bit != 0
 }

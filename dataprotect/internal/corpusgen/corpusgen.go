@@ -154,8 +154,17 @@ func (g *gen) appLog() {
 	case 7:
 		g.w("cache key sha1=", g.chars(hexd, 40), " hits=", fmt.Sprint(g.r.IntN(9999)))
 	case 8:
-		g.w("refund to iban ")
-		g.sec(g.iban(), "BankAccountNumber-GB")
+		v, id, kw := g.iban()
+		if g.r.IntN(2) == 0 {
+			kw = "iban"
+		}
+		g.w("refund to ", kw, " ")
+		g.sec(v, id)
+	case 9:
+		g.w("ach payout routing=", g.chars(digits, 9), " to checking account ")
+		g.sec(g.usAccount(), "BankAccountNumber-US")
+	case 10:
+		g.w("refund rejected: iban ", g.badIBAN(), " fails its check digits")
 	default:
 		g.w("handled ", g.pick([]string{"GET", "POST", "PUT"}), " /api/v", fmt.Sprint(1+g.r.IntN(3)), "/", g.pick(services), "/", fmt.Sprint(g.r.IntN(100000)),
 			" status=", g.pick([]string{"200", "201", "204", "404", "500"}), " latency_ms=", fmt.Sprint(g.r.IntN(2000)), " version=", fmt.Sprintf("%d.%d.%d", g.r.IntN(5), g.r.IntN(20), g.r.IntN(50)))
@@ -232,6 +241,13 @@ func (g *gen) event() {
 		// The US, Canadian and Australian licence shapes and keywords
 		// overlap: all three identifiers rightly report this value.
 		g.sec(g.chars(upper, 1)+g.chars(digits, 7), "DriversLicense-US", "DriversLicense-CA", "DriversLicense-AU")
+		g.w(`"}`)
+	case 6:
+		g.w(`"payout":{"bank_account":"`)
+		g.sec(g.usAccount(), "BankAccountNumber-US")
+		g.w(`","routing_number":"`, g.chars(digits, 9), `","iban":"`)
+		v, id, _ := g.iban()
+		g.sec(v, id)
 		g.w(`"}`)
 	default:
 		g.w(`"tableName":"`, g.pick(services), `","key":{"id":{"S":"`, g.uuid(), `"}},"orderId":`, g.chars("123456789", 1)+g.chars(digits, 11), `,"amount":`, fmt.Sprintf("%d.%02d", g.r.IntN(1000), g.r.IntN(100)))

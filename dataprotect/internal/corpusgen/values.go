@@ -224,23 +224,64 @@ func (g *gen) dob() string {
 	return fmt.Sprintf("%d %s %d", d, months[m-1], y)
 }
 
-func ibanGB(bank, account string) string {
-	bban := bank + account
-	s := bban + "GB00"
+// ibanOf returns the IBAN of a country and basic bank account number,
+// with the ISO 13616 check digits.
+func ibanOf(cc, bban string) string {
 	r := 0
-	for _, c := range s {
+	for _, c := range bban + cc + "00" {
 		if c >= 'A' && c <= 'Z' {
 			r = (r*100 + int(c-'A') + 10) % 97
 		} else {
 			r = (r*10 + int(c-'0')) % 97
 		}
 	}
-	return fmt.Sprintf("GB%02d%s", 98-r, bban)
+	return fmt.Sprintf("%s%02d%s", cc, 98-r, bban)
 }
 
-func (g *gen) iban() string {
-	return ibanGB(g.pick([]string{"WEST", "BARC", "LOYD", "NWBK"}), g.chars(digits, 14))
+// ibanCountries are the countries with a BankAccountNumber identifier, the
+// layout of their basic bank account numbers, and a keyword in the
+// country's language (every one also takes "iban").
+var ibanCountries = []struct{ cc, keyword string }{
+	{"GB", "sepa"}, {"DE", "kontonummer"}, {"FR", "compte bancaire"}, {"ES", "código cuenta"}, {"IT", "conto bancario"},
 }
+
+// iban returns a valid IBAN of one of those countries, written compactly or
+// in the printed groups of four, and its identifier.
+func (g *gen) iban() (string, string, string) {
+	c := ibanCountries[g.r.IntN(len(ibanCountries))]
+	var bban string
+	switch c.cc {
+	case "GB":
+		bban = g.pick([]string{"WEST", "BARC", "LOYD", "NWBK"}) + g.chars(digits, 14)
+	case "DE":
+		bban = g.chars(digits, 18)
+	case "ES":
+		bban = g.chars(digits, 20)
+	case "FR":
+		bban = g.chars(digits, 10) + g.chars(digits+upper[:6], 11) + g.chars(digits, 2)
+	case "IT":
+		bban = g.chars(upper, 1) + g.chars(digits, 10) + g.chars(digits, 12)
+	}
+	v := ibanOf(c.cc, bban)
+	if g.r.IntN(3) == 0 {
+		var parts []string
+		for len(v) > 4 {
+			parts, v = append(parts, v[:4]), v[4:]
+		}
+		v = strings.Join(append(parts, v), " ")
+	}
+	return v, "BankAccountNumber-" + c.cc, c.keyword
+}
+
+// badIBAN returns a GB IBAN with wrong check digits: a near miss.
+func (g *gen) badIBAN() string {
+	v := ibanOf("GB", "NWBK"+g.chars(digits, 14))
+	d := (int(v[3]-'0') + 1 + g.r.IntN(8)) % 10
+	return v[:3] + string(rune('0'+d)) + v[4:]
+}
+
+// usAccount returns a US bank account number: 9 to 17 digits.
+func (g *gen) usAccount() string { return g.chars("123456789", 1) + g.chars(digits, 8+g.r.IntN(9)) }
 
 func (g *gen) nino() string {
 	first := "ABCEGHJKLMNPRSTWXYZ"
