@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 )
@@ -31,13 +33,21 @@ func threeStates(body string) string {
 		`"Three":{` + body + `,"End":true}}}`
 }
 
-// benchRole is the role the machine claims; Vigil checks only its form.
-const benchRole = "arn:aws:iam::000000000000:role/vigil-bench"
+// The machine's role: tasks act with it, so it must trust Step Functions
+// and allow the call the Task states make.
+const (
+	benchRoleName = "vigil-bench"
+	benchTrust    = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"states.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
+	benchPolicy   = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:GetCallerIdentity","Resource":"*"}]}`
+)
 
 // stallTimeout ends a measurement in which nothing finished for this long.
 const stallTimeout = time.Minute
 
-type client struct{ sfn *sfn.Client }
+type client struct {
+	sfn *sfn.Client
+	iam *iam.Client
+}
 
 func newClient(ctx context.Context, url, creds string, conns int) (*client, error) {
 	httpc := awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
@@ -55,12 +65,44 @@ func newClient(ctx context.Context, url, creds string, conns int) (*client, erro
 	if err != nil {
 		return nil, fmt.Errorf("load credentials %s: %w", creds, err)
 	}
-	return &client{sfn.NewFromConfig(cfg, func(o *sfn.Options) { o.BaseEndpoint = aws.String(url) })}, nil
+	return &client{
+		sfn: sfn.NewFromConfig(cfg, func(o *sfn.Options) { o.BaseEndpoint = aws.String(url) }),
+		iam: iam.NewFromConfig(cfg, func(o *iam.Options) { o.BaseEndpoint = aws.String(url) }),
+	}, nil
+}
+
+// role creates the machine's role, or finds it made by an earlier run.
+func (c *client) role(ctx context.Context) (string, error) {
+	out, err := c.iam.CreateRole(ctx, &iam.CreateRoleInput{
+		RoleName: aws.String(benchRoleName), AssumeRolePolicyDocument: aws.String(benchTrust),
+	})
+	var exists *iamtypes.EntityAlreadyExistsException
+	switch {
+	case errors.As(err, &exists):
+		got, err := c.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(benchRoleName)})
+		if err != nil {
+			return "", fmt.Errorf("get role: %w", err)
+		}
+		return aws.ToString(got.Role.Arn), nil
+	case err != nil:
+		return "", fmt.Errorf("create role: %w", err)
+	}
+	_, err = c.iam.PutRolePolicy(ctx, &iam.PutRolePolicyInput{
+		RoleName: aws.String(benchRoleName), PolicyName: aws.String("tasks"), PolicyDocument: aws.String(benchPolicy),
+	})
+	if err != nil {
+		return "", fmt.Errorf("put role policy: %w", err)
+	}
+	return aws.ToString(out.Role.Arn), nil
 }
 
 func (c *client) createMachine(ctx context.Context, name, def string) (string, error) {
+	roleARN, err := c.role(ctx)
+	if err != nil {
+		return "", err
+	}
 	out, err := c.sfn.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{
-		Name: aws.String(name), Definition: aws.String(def), RoleArn: aws.String(benchRole),
+		Name: aws.String(name), Definition: aws.String(def), RoleArn: aws.String(roleARN),
 	})
 	if err != nil {
 		return "", fmt.Errorf("create state machine: %w", err)

@@ -122,9 +122,10 @@ func parseFlags(args []string) (*options, error) {
 // measure runs one measurement against a fresh server (or the given one).
 func measure(ctx context.Context, cfg *options, shape, syncMode string, runNo int) (result, error) {
 	url, creds := cfg.url, cfg.creds
+	var srv *server
 	if url == "" {
-		srv, err := startServer(ctx, cfg, syncMode)
-		if err != nil {
+		var err error
+		if srv, err = startServer(ctx, cfg, syncMode); err != nil {
 			return result{}, err
 		}
 		defer srv.stop()
@@ -144,10 +145,15 @@ func measure(ctx context.Context, cfg *options, shape, syncMode string, runNo in
 			return result{}, fmt.Errorf("warm-up: %w", err)
 		}
 	}
+	load := loadAverage()
+	cpu0 := srv.cpuTime()
 	res, err := c.drive(ctx, arn, "run", cfg.n, cfg.concurrency, cfg.poll)
 	if err != nil {
 		return result{}, err
 	}
-	res.shape, res.sync, res.run = shape, syncMode, runNo
+	if cpu0 > 0 {
+		res.serverCPU = srv.cpuTime() - cpu0
+	}
+	res.shape, res.sync, res.run, res.load = shape, syncMode, runNo, load
 	return res, nil
 }

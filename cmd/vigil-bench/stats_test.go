@@ -70,7 +70,7 @@ func TestTableMedians(t *testing.T) {
 	if len(lines) != 6 {
 		t.Fatalf("table has %d lines, want 6:\n%s", len(lines), b.String())
 	}
-	want := "| task | full | **median** | 300 | 0 | 50 | 150 | 2000.0 | 2000.0 | 2000.0 | 2000.0 | 200.0 | 0 |"
+	want := "| task | full | **median** | 300 | 0 | 50 | 150 | 2000.0 | 2000.0 | 2000.0 | 2000.0 | 200.0 | 0 | ? | 0.0 |"
 	if lines[5] != want {
 		t.Errorf("median row\n got %s\nwant %s", lines[5], want)
 	}

@@ -3,8 +3,9 @@
 // durable queue of due work that workers lease and finish.
 //
 // Writes go through a single connection in BEGIN IMMEDIATE transactions, the
-// way SQLite likes them; reads use a separate pool so they never wait behind
-// a writer (WAL mode).
+// way SQLite likes them, and concurrent writes share one commit (see
+// group.go); reads use a separate pool so they never wait behind a writer
+// (WAL mode).
 package store
 
 import (
@@ -14,8 +15,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
-	"sync/atomic"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -35,10 +36,12 @@ const (
 type DB struct {
 	write *sql.DB
 	read  *sql.DB
+	ck    *checkpointer
 
 	mu      sync.Mutex
 	waiters []chan struct{} // woken after a commit that enqueued work
 
+	commit  committer
 	stmts   stmtCache
 	running sync.Map // job id -> *atomic.Bool: claimed jobs a handler is working on; true once a commit finished it
 }
@@ -53,7 +56,7 @@ func Open(ctx context.Context, dir string, sync Sync) (*DB, error) {
 	}
 	path := filepath.Join(dir, "vigil.db")
 	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(ON)&_pragma=synchronous(" + string(sync) + ")"
-	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
+	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate&_pragma=wal_autocheckpoint("+strconv.Itoa(writerCheckpointPages)+")")
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -64,7 +67,19 @@ func Open(ctx context.Context, dir string, sync Sync) (*DB, error) {
 		return nil, fmt.Errorf("open %s for reading: %w", path, err)
 	}
 	r.SetMaxOpenConns(4)
-	db := &DB{write: w, read: r}
+	// Keep readers open: a new connection starts with an empty page cache.
+	r.SetMaxIdleConns(4)
+	r.SetConnMaxIdleTime(0)
+	ck, err := startCheckpointer(dsn)
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("open %s for checkpoints: %w", path, err)
+	}
+	db := &DB{write: w, read: r, ck: ck}
+	db.commit.kick = make(chan struct{}, 1)
+	db.commit.stopped = make(chan struct{})
+	go db.loop()
 	if err := db.Migrate(ctx, "store", queueSchema); err != nil {
 		db.Close()
 		return nil, err
@@ -72,10 +87,11 @@ func Open(ctx context.Context, dir string, sync Sync) (*DB, error) {
 	return db, nil
 }
 
-// Close closes both pools.
+// Close lets queued writes finish, then closes the connections.
 func (db *DB) Close() error {
+	db.commit.stop()
 	db.stmts.close()
-	return errors.Join(db.write.Close(), db.read.Close())
+	return errors.Join(db.ck.stop(), db.write.Close(), db.read.Close())
 }
 
 // Tx is a write transaction.
@@ -88,29 +104,19 @@ type Tx struct {
 
 // Write runs fn in a write transaction and commits it if fn returns nil.
 // Work enqueued inside fn becomes visible to workers after the commit.
+// Concurrent writes may share a transaction and its commit; each runs in
+// a savepoint of its own, so fn's failure undoes fn's writes only, and
+// Write returns nil only once fn's writes are committed.
 func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
-	sqlTx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
+	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{Tx: sqlTx, db: db}
-	if err := fn(tx); err != nil {
-		sqlTx.Rollback()
-		return err
+	req := &writeReq{ctx: ctx, fn: fn, done: make(chan struct{})}
+	if !db.commit.submit(req) {
+		return errClosed
 	}
-	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	db.stmts.prepare(ctx, db.write)
-	for _, id := range tx.finished {
-		if done, ok := db.running.Load(id); ok {
-			done.(*atomic.Bool).Store(true)
-		}
-	}
-	if tx.enqueued {
-		db.wake()
-	}
-	return nil
+	<-req.done
+	return req.err
 }
 
 // Read returns the pool for queries that change nothing.

@@ -40,6 +40,19 @@ var schema = []string{
 	`CREATE INDEX cloudtrail_resources_name ON cloudtrail_resources (name)`,
 	`CREATE INDEX cloudtrail_resources_arn ON cloudtrail_resources (arn)`,
 	`CREATE INDEX cloudtrail_resources_type ON cloudtrail_resources (type)`,
+	// Every call writes a record, so each index costs every call. The
+	// lookup indexes cover management events only (LookupEvents lists
+	// nothing else), and ReadOnly, true for about half the events, is
+	// filtered along the time index instead of indexed.
+	`DROP INDEX cloudtrail_events_read_only`,
+	`DROP INDEX cloudtrail_events_name`,
+	`CREATE INDEX cloudtrail_events_name ON cloudtrail_events (event_name, event_time, seq) WHERE management = 1`,
+	`DROP INDEX cloudtrail_events_source`,
+	`CREATE INDEX cloudtrail_events_source ON cloudtrail_events (event_source, event_time, seq) WHERE management = 1`,
+	`DROP INDEX cloudtrail_events_username`,
+	`CREATE INDEX cloudtrail_events_username ON cloudtrail_events (username, event_time, seq) WHERE management = 1`,
+	`DROP INDEX cloudtrail_events_key`,
+	`CREATE INDEX cloudtrail_events_key ON cloudtrail_events (access_key_id, event_time, seq) WHERE management = 1`,
 }
 
 // stored is what one row of cloudtrail_events holds besides the record.

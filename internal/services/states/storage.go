@@ -116,6 +116,9 @@ var schema = []string{
 	// The job carrying each awaited action, as JSON {action: job}; NULL
 	// for executions that keep them in states_actions.
 	`ALTER TABLE states_executions ADD COLUMN jobs TEXT`,
+	// ListExecutions with statusFilter (a poller's RUNNING, say) reads
+	// only the executions in that status, newest first.
+	`CREATE INDEX states_executions_status ON states_executions (machine_arn, status, started, arn)`,
 }
 
 // machine is a state machine row.
