@@ -20,7 +20,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	account := fs.String("account-id", envOr("VIGIL_ACCOUNT_ID", "000000000000"), "account id (env VIGIL_ACCOUNT_ID)")
 	region := fs.String("region", envOr("VIGIL_REGION", "us-east-1"), "region (env VIGIL_REGION)")
 	syncMode := fs.String("sync", envOr("VIGIL_SYNC", string(store.SyncFull)), "commit durability: full (survives power loss) or normal (survives a process crash) (env VIGIL_SYNC)")
-	workers := fs.Int("workers", envInt("VIGIL_WORKERS", 8), "workers running deliveries and execution steps (env VIGIL_WORKERS)")
+	workers := fs.Int("workers", envInt("VIGIL_WORKERS", 32), "workers running deliveries and execution steps (env VIGIL_WORKERS)")
 	logLevel := fs.String("log-level", envOr("VIGIL_LOG_LEVEL", "info"), "debug, info, warn or error (env VIGIL_LOG_LEVEL)")
 	var pbs, fns multi
 	fs.Var(&pbs, "playbook", "install a playbook at start; repeatable (see vigil playbook)")

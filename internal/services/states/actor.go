@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/vigilsec/vigil/internal/services"
 )
@@ -55,8 +56,13 @@ func (s *Service) invoke(ctx context.Context, service, action string, input any)
 	return s.env.Invoker.Invoke(ctx, p, service, action, input)
 }
 
-// executionRole returns the role an execution runs with.
+// executionRole returns the role an execution runs with. An execution's
+// role never changes, so it is remembered: a read right after the write
+// that scheduled the task is dear.
 func (s *Service) executionRole(ctx context.Context, execARN string) (string, error) {
+	if role, ok := s.roles.get(execARN); ok {
+		return role, nil
+	}
 	var role string
 	err := s.env.DB.Read().QueryRowContext(ctx, `SELECT role_arn FROM states_executions WHERE arn = ?`, execARN).Scan(&role)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -65,7 +71,33 @@ func (s *Service) executionRole(ctx context.Context, execARN string) (string, er
 	if err != nil {
 		return "", fmt.Errorf("load role of execution %s: %w", execARN, err)
 	}
+	s.roles.put(execARN, role)
 	return role, nil
+}
+
+// roleCache maps execution ARNs to roles, forgetting everything when full
+// rather than tracking age: misses only cost a read.
+type roleCache struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+const maxCachedRoles = 8192
+
+func (c *roleCache) get(exec string) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r, ok := c.m[exec]
+	return r, ok
+}
+
+func (c *roleCache) put(exec, role string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxCachedRoles {
+		c.m = make(map[string]string)
+	}
+	c.m[exec] = role
 }
 
 var sessionUnsafe = regexp.MustCompile(`[^\w+=,.@-]`)

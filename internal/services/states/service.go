@@ -47,6 +47,7 @@ type Service struct {
 	// expressChildren holds the outcomes of EXPRESS children of .sync
 	// tasks, by execution ARN, from the call until the task records them.
 	expressChildren sync.Map
+	roles           roleCache // execution ARN → role ARN
 	// stopping is closed when the server shuts down; long polls end then.
 	stopping <-chan struct{}
 }
