@@ -26,10 +26,20 @@ func (r *Run) Submitted(m *Machine, actionID string, output json.RawMessage, now
 		text = string(rawOf(v))
 	}
 	x := &exec{m: m, r: r, now: now, mute: t.Silent}
+	t.Submitted = actionID
 	t.Last = x.emit(t.Last, "TaskSubmitted", func(e *HistoryEvent) {
 		e.TaskSubmittedEventDetails = &TaskDetails{ResourceType: rk.resourceType, Resource: rk.resource, Output: &text, OutputDetails: tr()}
 	})
 	return x.events
+}
+
+// AwaitsSubmission reports whether a callback task's call is still going
+// out: the task started and its TaskSubmitted is not recorded yet. An
+// answer that arrives then must wait for it, or history would show the
+// task ending before its call returned.
+func (r *Run) AwaitsSubmission(m *Machine, actionID string) bool {
+	t, act := r.pendingTask(m, actionID)
+	return t != nil && act.TaskToken != "" && classify(act.Resource).kind == "service" && t.Submitted != actionID
 }
 
 // ActivityStarted records that a worker took a pending activity task

@@ -153,6 +153,7 @@ type Thread struct {
 	Params      json.RawMessage            `json:"params,omitempty"`
 	Vars        map[string]json.RawMessage `json:"vars,omitempty"`
 	Fan         *Fanout                    `json:"fan,omitempty"`
+	Submitted   string                     `json:"submitted,omitempty"` // the task action whose TaskSubmitted is recorded
 	// Halted is the Fanout of a Parallel or Map state that failed; its
 	// unfinished children are parked until the failure is handled.
 	Halted *Fanout `json:"halted,omitempty"`

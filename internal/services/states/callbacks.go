@@ -176,6 +176,9 @@ func (s *Service) sendTaskResult(ctx context.Context, call *awsproto.Call) (any,
 			return err
 		}
 		call.AddResource("AWS::StepFunctions::Execution", t.Execution)
+		if held, err := s.holdEarly(ctx, tx, t.jobPayload, res); err != nil || held {
+			return err
+		}
 		running, err := s.advanceTx(ctx, tx, t.jobPayload, res, 0)
 		if err == nil && !running {
 			err = errorf("TaskTimedOut", "Task Timed Out: 'Provided task does not exist anymore'")

@@ -171,6 +171,18 @@ func (s *Service) submitted(ctx context.Context, jobID int64, p jobPayload, outp
 			ex.Jobs[p.Action] = 0 // the call is made: nothing to run again
 		}
 		st.events = run.Submitted(m, p.Action, output, s.now())
+		early, err := takeEarly(ctx, tx, p.Execution, p.Action)
+		if err != nil {
+			return err
+		}
+		if early != nil {
+			evs, acts, err := run.Complete(m, p.Action, *early, s.now())
+			if err != nil {
+				return err
+			}
+			st.events, st.actions = append(st.events, evs...), acts
+			return s.commit(ctx, tx, ex, st)
+		}
 		if child != "" {
 			done, err := getExecution(ctx, tx, child, false)
 			if err != nil {

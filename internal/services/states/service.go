@@ -71,6 +71,9 @@ func (s *Service) Start(ctx context.Context) error {
 	if err := s.env.DB.Migrate(ctx, "states", schema); err != nil {
 		return err
 	}
+	if err := s.env.DB.Migrate(ctx, "states-early", earlySchema); err != nil {
+		return err
+	}
 	s.stopping = ctx.Done()
 	var waiting int
 	if err := s.env.DB.Read().QueryRowContext(ctx, `SELECT COUNT(*) FROM states_children`).Scan(&waiting); err != nil {

@@ -795,3 +795,39 @@ func TestCallbackTimeouts(t *testing.T) {
 		t.Errorf("%d jobs left after both tasks ended", jobs)
 	}
 }
+
+// TestCallbackAnsweredBeforeTheCallReturns answers a callback task from
+// inside its own call, as a fast child execution does: history must still
+// show TaskSubmitted before the task's end.
+func TestCallbackAnsweredBeforeTheCallReturns(t *testing.T) {
+	var in *instance
+	answered := make(chan error, 4)
+	inv := invokeFunc(func(ctx context.Context, service, action string, input json.RawMessage) (json.RawMessage, error) {
+		var p struct{ Token string }
+		json.Unmarshal(input, &p)
+		_, e := in.call(t, "SendTaskSuccess", map[string]any{"taskToken": p.Token, "output": `{"early":true}`})
+		if e != nil {
+			answered <- e
+		} else {
+			answered <- nil
+		}
+		return json.RawMessage(`{"Account":"000000000000"}`), nil
+	})
+	in = newInstance(t, inv)
+	arn := in.create(t, "m", callbackDef(""))
+	ex := in.must(t, "StartExecution", map[string]any{"stateMachineArn": arn})["executionArn"].(string)
+	if err := <-answered; err != nil {
+		t.Fatalf("SendTaskSuccess during the call: %v", err)
+	}
+	if d := in.wait(t, ex); d["status"] != "SUCCEEDED" || d["output"] != `{"early":true}` {
+		t.Errorf("execution: %v", d)
+	}
+	if got := types(in.history(t, ex)); got != "ExecutionStarted,TaskStateEntered,TaskScheduled,TaskStarted,TaskSubmitted,TaskSucceeded,TaskStateExited,ExecutionSucceeded" {
+		t.Errorf("history %s", got)
+	}
+	var held int
+	in.db.Read().QueryRow(`SELECT COUNT(*) FROM states_early_results`).Scan(&held)
+	if held != 0 {
+		t.Errorf("%d early answers left", held)
+	}
+}
