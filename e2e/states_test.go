@@ -638,6 +638,27 @@ func TestStatesSyncExpressChild(t *testing.T) {
 	if out.Status != "SUCCEEDED" || out.Output["got"] != float64(7) || !strings.Contains(out.ExecutionArn, ":express:quick:") {
 		t.Errorf(".sync:2 output %s", aws.ToString(d.Output))
 	}
+	// The parent's role needs states:StartExecution on the child, as AWS
+	// documents for nested workflows, and nothing more.
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"states.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
+	role, err := v.iam().CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("starter"), AssumeRolePolicyDocument: aws.String(trust)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.iam().PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("starter"), PolicyName: aws.String("start"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"states:StartExecution","Resource":"` + ok + `"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	p3, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("p3"), RoleArn: role.Role.Arn,
+		Definition: aws.String(`{"StartAt":"Run","States":{"Run":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2",
+			"Parameters":{"StateMachineArn":"` + ok + `","Input":{"n":1}},"End":true}}}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := sfnWait(t, c, sfnStart(t, c, aws.ToString(p3.StateMachineArn), "", "{}"), 20*time.Second); d.Status != sfntypes.ExecutionStatusSucceeded {
+		t.Errorf("parent whose role may only start the child: %s %s %s", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
+	}
+
 	d = sfnWait(t, c, sfnStart(t, c, parent("p1", "states:startExecution.sync", bad), "", "{}"), 20*time.Second)
 	if d.Status != sfntypes.ExecutionStatusFailed || aws.ToString(d.Error) != "States.TaskFailed" ||
 		!strings.Contains(aws.ToString(d.Cause), `"Error":"Nope"`) {

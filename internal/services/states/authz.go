@@ -49,6 +49,11 @@ func (s *Service) AuthContext(ctx context.Context, call *awsproto.Call) (service
 		arn = "arn:aws:states:" + s.env.Region + ":" + s.env.AccountID + ":activity:" + in.Name
 	case "DescribeStateMachine", "DeleteStateMachine", "StartExecution", "StartSyncExecution":
 		arn = in.StateMachineArn
+		if call.Action == "StartSyncExecution" && call.Internal && call.Caller.InvokedBy == servicePrincipal {
+			// A .sync task runs an EXPRESS child this way; AWS asks the
+			// workflow's role for states:StartExecution, as for any child.
+			info.Action = "StartExecution"
+		}
 	case "ListExecutions":
 		arn = in.StateMachineArn
 		if arn == "" {

@@ -150,6 +150,11 @@ func (s *Service) existingChild(ctx context.Context, machineARN, name string) (j
 // waits: for a callback, for a child execution (child != "") or nothing
 // more. It ends the task's job in the same transaction.
 func (s *Service) submitted(ctx context.Context, jobID int64, p jobPayload, output json.RawMessage, child, mode string) error {
+	if child != "" {
+		// Whatever happens here, an EXPRESS child's outcome is needed no
+		// more: a task that runs again runs its child again.
+		defer s.expressChildren.Delete(child)
+	}
 	return s.env.DB.Write(ctx, func(tx *store.Tx) error {
 		ex, err := getExecution(ctx, tx, p.Execution, true)
 		if err != nil || ex == nil || ex.Status != asl.StatusRunning {
@@ -188,7 +193,7 @@ func (s *Service) submitted(ctx context.Context, jobID int64, p jobPayload, outp
 			if err != nil {
 				return err
 			}
-			if v, ok := s.expressChildren.LoadAndDelete(child); ok && done == nil {
+			if v, ok := s.expressChildren.Load(child); ok && done == nil {
 				done = v.(*execution)
 			}
 			if done != nil && done.Status != asl.StatusRunning {

@@ -317,8 +317,21 @@ func (s *Service) startSyncExecution(ctx context.Context, call *awsproto.Call) (
 		Started: s.now(), DefHash: m.DefHash, RoleARN: m.RoleARN,
 	}
 	call.AddResource("AWS::StepFunctions::Execution", st.Execution)
-	// The execution runs on when its caller hangs up, as on AWS.
-	res := s.runExpress(context.WithoutCancel(ctx), parsed, st)
+	// The execution runs on when its caller hangs up, as on AWS, but not
+	// past the server's shutdown.
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	go func() {
+		select {
+		case <-s.stopping:
+			cancel()
+		case <-runCtx.Done():
+		}
+	}()
+	res := s.runExpress(runCtx, parsed, st)
+	if runCtx.Err() != nil {
+		return nil, awsproto.Internal(fmt.Errorf("express execution %s: abandoned at shutdown", st.Execution))
+	}
 	return syncOutput(st, res, str(in.IncludedData) != "METADATA_ONLY", in.TraceHeader), nil
 }
 

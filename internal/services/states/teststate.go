@@ -129,7 +129,12 @@ func (s *Service) testState(ctx context.Context, call *awsproto.Call) (any, erro
 		ti.Mocked = true
 	}
 	if in.Context != nil {
-		if err := json.Unmarshal([]byte(*in.Context), &ti.ContextObject); err != nil || ti.ContextObject == nil {
+		// decodeJSON keeps numbers as json.Number, which the interpreter's
+		// arithmetic and comparisons expect.
+		v, err := decodeJSON([]byte(*in.Context))
+		obj, isObject := v.(map[string]any)
+		ti.ContextObject = obj
+		if err != nil || !isObject {
 			return nil, awsproto.Validation("context must be a JSON object.")
 		}
 	}

@@ -109,6 +109,16 @@ func TestTestStateMock(t *testing.T) {
 		t.Errorf("context: %v", out)
 	}
 
+	// Numbers in it are numbers to the intrinsic functions.
+	sum := `{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"n.$":"States.MathAdd($$.Execution.N, 1)"},
+	  "ResultPath":null,"End":true}`
+	out = in.must(t, "TestState", map[string]any{"definition": sum, "mock": map[string]any{"result": `{}`}, "inspectionLevel": "DEBUG",
+		"context": `{"Execution":{"N":3}}`})
+	insp, _ = out["inspectionData"].(map[string]any)
+	if insp["afterParameters"] != `{"n":4}` {
+		t.Errorf("numeric context: %v", out)
+	}
+
 	for _, tc := range []map[string]any{
 		{"definition": pass, "context": `{}`},
 		{"definition": pass, "mock": map[string]any{"result": `{}`, "errorOutput": map[string]any{"error": "E"}}},
