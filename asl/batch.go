@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // A distributed Map's ItemBatcher groups the selected items: each child
@@ -32,7 +33,7 @@ func (p *parser) itemBatcher(v any, loc string, distributed bool) *itemBatcher {
 		p.schema(loc, "ItemBatcher is only supported when the ProcessorConfig Mode is DISTRIBUTED")
 	}
 	for _, k := range sortedKeys(o) {
-		if !contains(batcherFields, k) {
+		if !slices.Contains(batcherFields, k) {
 			p.schema(loc, "Field '%s' is not supported", k)
 		}
 	}
@@ -69,15 +70,6 @@ func (p *parser) itemBatcher(v any, loc string, distributed bool) *itemBatcher {
 		}
 	}
 	return b
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // batchLimits are an ItemBatcher's resolved settings.
