@@ -39,7 +39,8 @@ func (s *Service) AuthContext(ctx context.Context, call *awsproto.Call) (service
 		info.Action = "Publish" // AWS authorises PublishBatch as sns:Publish
 		topic = in.TopicArn
 	case "Subscribe":
-		// Set here too: a call IAM refuses is recorded without reaching Handle.
+		// Changes the call from an authorisation hook on purpose: a Subscribe
+		// IAM refuses is recorded without reaching Handle, and must be masked too.
 		maskSubscribeAudit(call)
 		topic = in.TopicArn
 		info.Keys = map[string][]string{"sns:Protocol": {in.Protocol}, "sns:Endpoint": {in.Endpoint}}

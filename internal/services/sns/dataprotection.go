@@ -3,6 +3,8 @@ package sns
 import (
 	"context"
 	"errors"
+	"fmt"
+	"maps"
 	"net/http"
 	"regexp"
 	"strings"
@@ -38,31 +40,35 @@ type dpCache struct {
 type dpEntry struct {
 	text string
 	p    *dataprotect.Policy
+	err  error // why text does not parse
 }
 
 // get returns the compiled form of a topic's policy text, compiling it
-// when the cached one is for another text.
-func (c *dpCache) get(topicARN, text string) (*dataprotect.Policy, error) {
+// when the cached one is for another text; compiled reports that it did.
+// A text that does not parse is cached with its error, so that it is
+// neither parsed nor reported again per message.
+func (c *dpCache) get(topicARN, text string) (p *dataprotect.Policy, compiled bool, err error) {
 	c.mu.Lock()
 	e, ok := c.m[topicARN]
 	c.mu.Unlock()
 	if ok && e.text == text {
-		return e.p, nil
+		return e.p, false, e.err
 	}
-	p, err := parseDataProtection(text)
-	if err != nil {
-		return nil, err
-	}
-	c.put(topicARN, text, p)
-	return p, nil
+	p, err = parseDataProtection(text)
+	c.store(topicARN, dpEntry{text, p, err})
+	return p, true, err
 }
 
 func (c *dpCache) put(topicARN, text string, p *dataprotect.Policy) {
+	c.store(topicARN, dpEntry{text: text, p: p})
+}
+
+func (c *dpCache) store(topicARN string, e dpEntry) {
 	c.mu.Lock()
 	if c.m == nil {
 		c.m = map[string]dpEntry{}
 	}
-	c.m[topicARN] = dpEntry{text, p}
+	c.m[topicARN] = e
 	c.mu.Unlock()
 }
 
@@ -107,21 +113,25 @@ func checkDestination(d *dataprotect.Destination) error {
 	}
 	if l := d.CloudWatchLogs; l != nil {
 		if !logGroupName.MatchString(l.LogGroup) {
-			return &dataprotect.PolicyError{Message: "LogGroup " + quote(l.LogGroup) + " is not a valid log group name"}
+			return &dataprotect.PolicyError{Message: fmt.Sprintf("LogGroup %q is not a valid log group name", l.LogGroup)}
 		}
 		for _, el := range strings.Split(l.LogGroup, "/") {
 			if el == "." || el == ".." {
-				return &dataprotect.PolicyError{Message: "LogGroup " + quote(l.LogGroup) + " must not contain . or .. path elements"}
+				return &dataprotect.PolicyError{Message: fmt.Sprintf("LogGroup %q must not contain . or .. path elements", l.LogGroup)}
 			}
 		}
 	}
 	if f := d.Firehose; f != nil && (!deliveryStream.MatchString(f.DeliveryStream) || f.DeliveryStream == "." || f.DeliveryStream == "..") {
-		return &dataprotect.PolicyError{Message: "Firehose DeliveryStream " + quote(f.DeliveryStream) + " is not a valid delivery stream name"}
+		return &dataprotect.PolicyError{Message: fmt.Sprintf("Firehose DeliveryStream %q is not a valid delivery stream name", f.DeliveryStream)}
+	}
+	// dataprotect checks bucket names as S3 does, which already keeps out
+	// "/" and "." or ".."; checked again here because the name becomes a
+	// folder, whatever the parser accepts in the future.
+	if b := d.S3; b != nil && (b.Bucket == "" || b.Bucket == "." || b.Bucket == ".." || strings.ContainsAny(b.Bucket, `/\`)) {
+		return &dataprotect.PolicyError{Message: fmt.Sprintf("S3 Bucket %q is not a valid bucket name", b.Bucket)}
 	}
 	return nil
 }
-
-func quote(s string) string { return `"` + s + `"` }
 
 // checkDataProtectionAttr validates a DataProtectionPolicy given as a topic
 // attribute; prefix is "Attributes Reason: " for CreateTopic, "" for Set.
@@ -215,20 +225,66 @@ func (s *Service) getDataProtectionPolicy(ctx context.Context, call *awsproto.Ca
 	return &GetDataProtectionPolicyResult{DataProtectionPolicy: t.Attrs[attrDataProtection]}, nil
 }
 
-// topicPolicy returns a topic's compiled data protection policy, or nil.
-func (s *Service) topicPolicy(t *topic) *dataprotect.Policy {
+// policyHold is how long a delivery waits before looking again at a
+// topic whose data protection policy does not parse.
+var policyHold = time.Minute
+
+// topicPolicy returns a topic's compiled data protection policy, or nil
+// when it has none. Policies are validated when set, so a stored one that
+// no longer parses was accepted by an older Vigil and is refused by a newer
+// one that validates more strictly. Data protection then fails closed: the
+// error refuses publishing and holds deliveries until the policy is set
+// again, and it is logged once per topic and policy text.
+func (s *Service) topicPolicy(t *topic) (*dataprotect.Policy, error) {
 	text := t.Attrs[attrDataProtection]
 	if text == "" {
-		return nil
+		return nil, nil
 	}
-	p, err := s.dp.get(t.ARN, text)
+	p, compiled, err := s.dp.get(t.ARN, text)
 	if err != nil {
-		// Stored policies were validated when set; one that no longer
-		// parses (a newer Vigil being stricter) protects nothing, and says so.
-		s.log.Error("stored data protection policy does not parse; it is not applied", "topic", t.ARN, "err", err)
-		return nil
+		if compiled {
+			s.log.Error("stored data protection policy does not parse; publishing to the topic is refused and its deliveries held until the policy is set again",
+				"topic", t.ARN, "err", err)
+		}
+		return nil, fmt.Errorf("data protection policy of %s does not parse: %w", t.ARN, err)
 	}
-	return p
+	return p, nil
+}
+
+// brokenPolicyError refuses a message to a topic whose data protection
+// policy does not parse. SNS has no code for a topic in a state that
+// forbids publishing other than the KMS ones, which would send the reader
+// to KMS; InvalidParameter (400, sender's fault, not retried by the SDKs)
+// names the topic, which is where the fault lies. The parse error itself
+// is left to the log: the publisher need not be the policy's owner.
+func brokenPolicyError(topicARN string) *awsproto.Error {
+	return invalid("TopicArn Reason: the DataProtectionPolicy of topic %s no longer passes validation; "+
+		"messages are refused until the policy is set again", topicARN)
+}
+
+// screening is what a topic's Inbound statements made of one message:
+// the message to store, the audit findings to write, and the error that
+// refuses it, if any (the findings are written even then).
+type screening struct {
+	msg      *storedMessage
+	findings []findingJob
+	err      *awsproto.Error
+}
+
+// screen applies t's Inbound statements to a copy of msg, so that it can
+// be screened again if the policy changes before the message is stored.
+func (s *Service) screen(t *topic, msg *storedMessage, caller string) screening {
+	p, err := s.topicPolicy(t)
+	if err != nil {
+		return screening{err: brokenPolicyError(t.ARN)}
+	}
+	if p == nil {
+		return screening{msg: msg}
+	}
+	m := *msg
+	m.Protocols = maps.Clone(msg.Protocols)
+	findings, e := s.inbound(p, &m, caller)
+	return screening{msg: &m, findings: findings, err: e}
 }
 
 // principalOf is the principal data protection statements are matched

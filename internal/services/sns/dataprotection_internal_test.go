@@ -1,6 +1,7 @@
 package sns
 
 import (
+	"bytes"
 	"io"
 	"log/slog"
 	"strings"
@@ -32,15 +33,26 @@ func benchText() string {
 	return m[:1000] + `"}}`
 }
 
+// mustPolicy returns tp's compiled policy, failing when it has none.
+func mustPolicy(tb testing.TB, s *Service, tp *topic) *dataprotect.Policy {
+	tb.Helper()
+	p, err := s.topicPolicy(tp)
+	if err != nil || p == nil {
+		tb.Fatalf("topicPolicy = %v, %v", p, err)
+	}
+	return p
+}
+
 func BenchmarkDataProtection(b *testing.B) {
 	s := &Service{log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	tp := &topic{ARN: "arn:aws:sns:us-east-1:123456789012:bench", Attrs: map[string]string{attrDataProtection: benchPolicy()}}
 	text := benchText()
+	p := mustPolicy(b, s, tp)
 	b.Run("Inbound1KB", func(b *testing.B) {
 		b.SetBytes(int64(len(text)))
 		for b.Loop() {
 			msg := &storedMessage{ID: "m", TopicARN: tp.ARN, Message: text, Timestamp: time.Now()}
-			if _, e := s.inbound(s.topicPolicy(tp), msg, "arn:aws:iam::123456789012:root"); e != nil {
+			if _, e := s.inbound(p, msg, "arn:aws:iam::123456789012:root"); e != nil {
 				b.Fatal(e)
 			}
 		}
@@ -50,7 +62,7 @@ func BenchmarkDataProtection(b *testing.B) {
 		msg := &storedMessage{ID: "m", TopicARN: tp.ARN, Message: text, Timestamp: time.Now()}
 		b.SetBytes(int64(len(text)))
 		for b.Loop() {
-			if view, denied, _ := s.outbound(s.topicPolicy(tp), sub, msg); denied || view.Message == text {
+			if view, denied, _ := s.outbound(p, sub, msg); denied || view.Message == text {
 				b.Fatal("outbound policy not applied")
 			}
 		}
@@ -58,22 +70,35 @@ func BenchmarkDataProtection(b *testing.B) {
 }
 
 // TestPolicyCache checks that a topic's policy is compiled once, and again
-// only when its text changes.
+// only when its text changes, and that a stored policy that does not parse
+// is an error, reported in the log once per text.
 func TestPolicyCache(t *testing.T) {
-	s := &Service{log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	var logged bytes.Buffer
+	s := &Service{log: slog.New(slog.NewTextHandler(&logged, nil))}
 	tp := &topic{ARN: "arn:aws:sns:us-east-1:123456789012:t", Attrs: map[string]string{attrDataProtection: benchPolicy()}}
-	p1 := s.topicPolicy(tp)
-	if p1 == nil || s.topicPolicy(tp) != p1 {
+	p1 := mustPolicy(t, s, tp)
+	if mustPolicy(t, s, tp) != p1 {
 		t.Fatal("policy compiled twice for the same text")
 	}
 	tp.Attrs[attrDataProtection] = strings.Replace(benchPolicy(), `"bench"`, `"bench2"`, 1)
-	if p2 := s.topicPolicy(tp); p2 == nil || p2 == p1 {
+	if p2 := mustPolicy(t, s, tp); p2 == p1 {
 		t.Fatal("changed policy text served from the cache")
+	}
+	for _, broken := range []string{`{"Name":`, `{"Name":"x"}`} {
+		tp.Attrs[attrDataProtection] = broken
+		for range 3 {
+			if p, err := s.topicPolicy(tp); p != nil || err == nil || !strings.Contains(err.Error(), tp.ARN) {
+				t.Fatalf("broken policy %s: %v, %v; want an error naming the topic", broken, p, err)
+			}
+		}
+	}
+	if n := strings.Count(logged.String(), "does not parse"); n != 2 {
+		t.Errorf("%d log lines for two broken policies read three times each, want 2:\n%s", n, logged.String())
 	}
 	s.dp.forget(tp.ARN)
 	delete(tp.Attrs, attrDataProtection)
-	if s.topicPolicy(tp) != nil {
-		t.Fatal("topic without a policy has one")
+	if p, err := s.topicPolicy(tp); p != nil || err != nil {
+		t.Fatalf("topic without a policy: %v, %v", p, err)
 	}
 }
 
@@ -85,6 +110,11 @@ func FuzzDataProtectionPolicy(f *testing.F) {
 	f.Add(`{"Name":"a","Version":"2021-06-01","Statement":[{"DataDirection":"Inbound","Principal":["*"],` +
 		`"DataIdentifier":["arn:aws:dataprotection::aws:data-identifier/EmailAddress"],"Operation":{"Audit":{"SampleRate":"5",` +
 		`"FindingsDestination":{"CloudWatchLogs":{"LogGroup":"/aws/vendedlogs/x/./y"},"Firehose":{"DeliveryStream":"s"},"S3":{"Bucket":"b.b"}}}}}]}`)
+	for _, bucket := range []string{"..", "a/../../etc", "x/y"} {
+		f.Add(`{"Name":"a","Version":"2021-06-01","Statement":[{"DataDirection":"Inbound","Principal":["*"],` +
+			`"DataIdentifier":["arn:aws:dataprotection::aws:data-identifier/EmailAddress"],"Operation":{"Audit":{"SampleRate":"5",` +
+			`"FindingsDestination":{"S3":{"Bucket":"` + bucket + `"}}}}}]}`)
+	}
 	root := "/data"
 	s := &Service{env: &services.Env{DataDir: root, AccountID: "123456789012", Region: "us-east-1"}}
 	f.Fuzz(func(t *testing.T, doc string) {

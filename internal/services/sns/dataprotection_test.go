@@ -2,7 +2,6 @@ package sns_test
 
 import (
 	"encoding/json"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -59,23 +58,7 @@ func subscribeAs(t *testing.T, e *env, p identity.Principal, topic string, sub *
 	if _, err := callAs(t, e, p, "Subscribe", map[string]any{"TopicArn": topic, "Protocol": "http", "Endpoint": sub.URL}); err != nil {
 		t.Fatalf("Subscribe as %s: %v", p.ARN, err)
 	}
-	confirm := sub.waitFor(t, before+1, 10*time.Second)[before].envelope(t)
-	resp, err := http.Get(confirm["SubscribeURL"].(string))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	subs, err := e.Client.ListSubscriptionsByTopic(ctx, &awssns.ListSubscriptionsByTopicInput{TopicArn: &topic})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range subs.Subscriptions {
-		if *s.Endpoint == sub.URL && *s.SubscriptionArn != "PendingConfirmation" {
-			return *s.SubscriptionArn
-		}
-	}
-	t.Fatalf("subscription of %s not confirmed", sub.URL)
-	return ""
+	return confirmHTTP(t, e, topic, sub, before)
 }
 
 func TestDataProtectionPolicyAPI(t *testing.T) {

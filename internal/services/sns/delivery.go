@@ -71,7 +71,7 @@ func (s *Service) handleDeliver(ctx context.Context, job store.Job) error {
 	db := s.env.DB.Read()
 	msg, err := getMessage(ctx, db, p.Message)
 	if errors.Is(err, errNotFound) {
-		return nil
+		return s.finish(ctx, job, "")
 	}
 	if err != nil {
 		return err
@@ -90,16 +90,18 @@ func (s *Service) handleDeliver(ctx context.Context, job store.Job) error {
 	if err != nil {
 		return err
 	}
-	if p := s.topicPolicy(t); p != nil {
-		view, denied, findings := s.outbound(p, sub, msg)
-		if job.Attempts > 1 {
-			findings = nil // written on the first attempt
-		}
+	pol, err := s.topicPolicy(t)
+	if err != nil {
+		// Fail closed: nothing leaves a topic whose policy cannot be read.
+		return &runtime.RetryAt{At: time.Now().Add(policyHold), Cause: err}
+	}
+	if pol != nil {
+		view, denied, findings := s.outbound(pol, sub, msg)
 		if denied {
 			return s.finishDenied(ctx, job, sub, msg.ID, findings)
 		}
 		if len(findings) > 0 {
-			if err := s.env.DB.Write(ctx, func(tx *store.Tx) error { return enqueueFindings(ctx, tx, findings) }); err != nil {
+			if err := s.env.DB.Write(ctx, func(tx *store.Tx) error { return auditOnce(ctx, tx, job.ID, findings) }); err != nil {
 				return err
 			}
 		}
@@ -124,34 +126,58 @@ func (s *Service) handleDeliver(ctx context.Context, job store.Job) error {
 	return nextAttempt(job, retry, err)
 }
 
-// finish ends a delivery job and releases its hold on the message, in one
-// transaction.
+// auditOnce enqueues a delivery's outbound audit findings unless an
+// earlier attempt of the same job committed them: the job's marker row
+// and the findings commit together, so each delivery job writes its
+// findings once even when an attempt fails or crashes on either side of
+// that commit. The marker goes when the job finishes (finish).
+func auditOnce(ctx context.Context, tx *store.Tx, jobID int64, findings []findingJob) error {
+	if len(findings) == 0 {
+		return nil
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO sns_outbound_audited (job_id) VALUES (?) ON CONFLICT DO NOTHING`, jobID)
+	if err != nil {
+		return fmt.Errorf("mark delivery %d audited: %w", jobID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return err
+	}
+	return enqueueFindings(ctx, tx, findings)
+}
+
+// finish ends a delivery job, forgets that its findings were written and
+// releases its hold on the message, in one transaction.
 func (s *Service) finish(ctx context.Context, job store.Job, msgID string) error {
 	return s.env.DB.Write(ctx, func(tx *store.Tx) error {
-		if err := tx.Finish(ctx, job.ID); err != nil {
-			return err
-		}
-		if msgID == "" {
-			return nil
-		}
-		return releaseMessage(ctx, tx, msgID)
+		return s.finishTx(ctx, tx, job, msgID)
 	})
 }
 
+func (s *Service) finishTx(ctx context.Context, tx *store.Tx, job store.Job, msgID string) error {
+	if err := tx.Finish(ctx, job.ID); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM sns_outbound_audited WHERE job_id = ?`, job.ID); err != nil {
+		return fmt.Errorf("forget audit of delivery %d: %w", job.ID, err)
+	}
+	if msgID == "" {
+		return nil
+	}
+	return releaseMessage(ctx, tx, msgID)
+}
+
 // finishDenied ends a delivery that data protection denied: the
-// subscriber gets nothing, and the denial is counted with the job's end.
+// subscriber gets nothing, and the denial and the findings (unless an
+// earlier attempt wrote them) are committed with the job's end.
 func (s *Service) finishDenied(ctx context.Context, job store.Job, sub *subscription, msgID string, findings []findingJob) error {
 	return s.env.DB.Write(ctx, func(tx *store.Tx) error {
-		if err := tx.Finish(ctx, job.ID); err != nil {
-			return err
-		}
 		if err := countDenied(ctx, tx, sub); err != nil {
 			return fmt.Errorf("count denied delivery: %w", err)
 		}
-		if err := enqueueFindings(ctx, tx, findings); err != nil {
+		if err := auditOnce(ctx, tx, job.ID, findings); err != nil {
 			return err
 		}
-		return releaseMessage(ctx, tx, msgID)
+		return s.finishTx(ctx, tx, job, msgID)
 	})
 }
 

@@ -26,7 +26,9 @@ import (
 //
 // Records are committed as a durable job with the message they describe
 // and appended by the job, so a finding is written at least once even
-// across a crash (and may, after one, be written twice).
+// across a crash. A job that fails (a full disk, a crash) after appending
+// some of its records appends them all again when retried, so any retry
+// may write a record twice.
 
 const kindFindings = "sns.findings"
 

@@ -3,6 +3,7 @@ package sns
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"time"
 
@@ -28,49 +29,82 @@ func (s *Service) publish(ctx context.Context, call *awsproto.Call) (*PublishRes
 		return nil, e
 	}
 	msg.ID, msg.TopicARN, msg.Timestamp = newID(), target, time.Now()
-	var dropped []*subscription
-	var refusedFindings []findingJob // audit findings of a refused message
 	caller := principalOf(call.Caller.ARN, call.Caller.AccountID)
-	err := s.env.DB.Write(ctx, func(tx *store.Tx) error {
-		t, err := s.loadTopic(ctx, tx, target, field, "Publish")
-		if err != nil {
-			return err
-		}
-		// Inbound data protection runs here, against the policy this
-		// transaction sees: a denied message is never stored, and a
-		// de-identified one is stored de-identified.
-		if p := s.topicPolicy(t); p != nil {
-			findings, e := s.inbound(p, msg, caller)
-			if e != nil {
-				refusedFindings = findings
-				return e
-			}
-			if err := enqueueFindings(ctx, tx, findings); err != nil {
+	var sc screening
+	var dropped []*subscription
+	err := s.writeScreened(ctx, target, field, "Publish", func(t *topic) { sc = s.screen(t, msg, caller) },
+		func(tx *store.Tx) error {
+			// A refused message is not stored; what the audit found in it is.
+			if err := enqueueFindings(ctx, tx, sc.findings); err != nil || sc.err != nil {
 				return err
 			}
-		}
-		subs, err := querySubscriptions(ctx, tx, `WHERE topic_arn = ? AND confirmed = 1 ORDER BY arn`, target)
-		if err != nil {
+			subs, err := querySubscriptions(ctx, tx, `WHERE topic_arn = ? AND confirmed = 1 ORDER BY arn`, target)
+			if err != nil {
+				return err
+			}
+			dropped, err = s.storeForDelivery(ctx, tx, subs, sc.msg)
 			return err
-		}
-		dropped, err = s.storeForDelivery(ctx, tx, subs, msg)
-		return err
-	})
-	if len(refusedFindings) > 0 {
-		// The refusal rolled the message back; what the audit found in it
-		// is still recorded.
-		if werr := s.env.DB.Write(ctx, func(tx *store.Tx) error { return enqueueFindings(ctx, tx, refusedFindings) }); werr != nil {
-			s.log.Error("record audit findings of a refused message", "topic", target, "err", werr)
-		}
-	}
+		})
 	if err != nil {
 		return nil, err
+	}
+	if sc.err != nil {
+		return nil, sc.err
 	}
 	for _, sub := range dropped {
 		s.log.Info("email delivery is not implemented; message not sent", "subscription", sub.ARN,
 			"endpoint", sub.Endpoint, "message", msg.ID)
 	}
 	return &PublishResult{MessageId: msg.ID}, nil
+}
+
+// errPolicyChanged abandons a publish transaction whose topic's data
+// protection policy is no longer the one its messages were screened with.
+var errPolicyChanged = errors.New("data protection policy changed while publishing")
+
+// maxScreenings is how many times a publish screens its messages outside
+// the transaction before it gives up and screens inside it.
+const maxScreenings = 3
+
+// writeScreened runs write in a transaction on the topic, after screen has
+// applied the topic's Inbound data protection to the messages. Screening
+// can take a millisecond per large message, so it runs before the
+// transaction, on the topic as the read pool sees it, rather than on the
+// writer every service shares; the transaction then checks that the
+// policy text is still the one screened with, and if not the whole is
+// done again. A topic whose policy keeps changing is screened inside the
+// transaction, which cannot miss a change.
+func (s *Service) writeScreened(ctx context.Context, arn, field, action string, screen func(*topic), write func(*store.Tx) error) error {
+	for i := 0; ; i++ {
+		inside := i == maxScreenings
+		var text string
+		if !inside {
+			t, err := s.loadTopic(ctx, s.env.DB.Read(), arn, field, action)
+			if err != nil {
+				return err
+			}
+			text = t.Attrs[attrDataProtection]
+			screen(t)
+			if s.afterScreen != nil {
+				s.afterScreen()
+			}
+		}
+		err := s.env.DB.Write(ctx, func(tx *store.Tx) error {
+			t, err := s.loadTopic(ctx, tx, arn, field, action)
+			if err != nil {
+				return err
+			}
+			if inside {
+				screen(t)
+			} else if t.Attrs[attrDataProtection] != text {
+				return errPolicyChanged
+			}
+			return write(tx)
+		})
+		if !errors.Is(err, errPolicyChanged) {
+			return err
+		}
+	}
 }
 
 // publishTarget picks the topic a Publish names and the member naming it.

@@ -99,35 +99,35 @@ func (s *Service) publishBatch(ctx context.Context, call *awsproto.Call) (*Publi
 		items[i] = prepareEntry(&in.PublishBatchRequestEntries[i], in.TopicArn, now)
 	}
 	caller := principalOf(call.Caller.ARN, call.Caller.AccountID)
-	var dropped []*subscription
-	err := s.env.DB.Write(ctx, func(tx *store.Tx) error {
-		t, err := s.loadTopic(ctx, tx, in.TopicArn, "TopicArn", "Publish")
-		if err != nil {
-			return err
+	screened := make([]screening, len(items))
+	screen := func(t *topic) {
+		for i, it := range items {
+			if it.err == nil {
+				screened[i] = s.screen(t, it.msg, caller)
+			}
 		}
+	}
+	var dropped []*subscription
+	err := s.writeScreened(ctx, in.TopicArn, "TopicArn", "Publish", screen, func(tx *store.Tx) error {
+		dropped = nil
 		subs, err := querySubscriptions(ctx, tx, `WHERE topic_arn = ? AND confirmed = 1 ORDER BY arn`, in.TopicArn)
 		if err != nil {
 			return err
 		}
-		policy := s.topicPolicy(t)
 		for i := range items {
-			it := &items[i]
-			if it.err != nil {
+			sc := &screened[i]
+			if items[i].err != nil {
 				continue
 			}
-			if policy != nil {
-				findings, e := s.inbound(policy, it.msg, caller)
-				// Findings are written for refused entries too, and the
-				// transaction commits whatever the others did.
-				if err := enqueueFindings(ctx, tx, findings); err != nil {
-					return err
-				}
-				if e != nil {
-					it.err = e
-					continue
-				}
+			// Findings are written for refused entries too, and the
+			// transaction commits whatever the others did.
+			if err := enqueueFindings(ctx, tx, sc.findings); err != nil {
+				return err
 			}
-			d, err := s.storeForDelivery(ctx, tx, subs, it.msg)
+			if sc.err != nil {
+				continue
+			}
+			d, err := s.storeForDelivery(ctx, tx, subs, sc.msg)
 			if err != nil {
 				return err
 			}
@@ -137,6 +137,11 @@ func (s *Service) publishBatch(ctx context.Context, call *awsproto.Call) (*Publi
 	})
 	if err != nil {
 		return nil, err
+	}
+	for i := range items {
+		if it := &items[i]; it.err == nil {
+			it.msg, it.err = screened[i].msg, screened[i].err
+		}
 	}
 	for _, sub := range dropped {
 		s.log.Info("email delivery is not implemented; message not sent", "subscription", sub.ARN, "endpoint", sub.Endpoint)

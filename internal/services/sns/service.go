@@ -78,6 +78,8 @@ type Service struct {
 
 	dp         dpCache    // compiled data protection policies
 	findingsMu sync.Mutex // serialises appends to findings files
+
+	afterScreen func() // for tests: runs after a publish screens its messages outside the transaction
 }
 
 // New returns the SNS service and registers its job handlers with env.Runner.

@@ -158,6 +158,14 @@ func subscribeHTTP(t *testing.T, e *env, topic string, sub *subscriber, attrs ma
 	if *out.SubscriptionArn != "pending confirmation" {
 		t.Fatalf("Subscribe returned %q", *out.SubscriptionArn)
 	}
+	return confirmHTTP(t, e, topic, sub, before)
+}
+
+// confirmHTTP confirms the subscription of sub to topic by following the
+// SubscribeURL of the confirmation, the first request sub received after
+// its first before ones, and returns the confirmed subscription's ARN.
+func confirmHTTP(t *testing.T, e *env, topic string, sub *subscriber, before int) string {
+	t.Helper()
 	d := sub.waitFor(t, before+1, 10*time.Second)[before]
 	env := d.envelope(t)
 	if env["Type"] != "SubscriptionConfirmation" {
@@ -168,8 +176,6 @@ func subscribeHTTP(t *testing.T, e *env, topic string, sub *subscriber, attrs ma
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var body strings.Builder
-	fmt.Fprint(&body, resp.Body)
 	if resp.StatusCode != 200 {
 		t.Fatalf("SubscribeURL answered %s", resp.Status)
 	}
@@ -182,7 +188,7 @@ func subscribeHTTP(t *testing.T, e *env, topic string, sub *subscriber, attrs ma
 			return *s.SubscriptionArn
 		}
 	}
-	t.Fatalf("subscription not confirmed: %+v", subs.Subscriptions)
+	t.Fatalf("subscription of %s not confirmed: %+v", sub.URL, subs.Subscriptions)
 	return ""
 }
 

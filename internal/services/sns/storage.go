@@ -65,6 +65,12 @@ var schema = []string{
 		denied           INTEGER NOT NULL
 	)`,
 	`CREATE INDEX sns_denied_deliveries_topic ON sns_denied_deliveries (topic_arn)`,
+	// Delivery jobs whose outbound audit findings are committed, so that a
+	// retry neither loses nor repeats them. A row goes when its job
+	// finishes; a buried job keeps it, as it keeps its message.
+	`CREATE TABLE sns_outbound_audited (
+		job_id INTEGER PRIMARY KEY
+	)`,
 }
 
 // querier is what both the read pool and a write transaction offer.
