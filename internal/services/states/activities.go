@@ -320,16 +320,8 @@ func (s *Service) claimActivityTask(ctx context.Context, arn, worker string) (*G
 // startActivityTask records that a worker took a task; ok is false when
 // the execution no longer waits for it.
 func (s *Service) startActivityTask(ctx context.Context, tx *store.Tx, execARN, action, token, worker string) (bool, error) {
-	ex, err := getExecution(ctx, tx, execARN, true)
-	if err != nil || ex == nil || ex.Status != asl.StatusRunning {
-		return false, err
-	}
-	m, err := s.machineFor(ctx, tx, ex.DefHash)
-	if err != nil {
-		return false, err
-	}
-	run, err := decodeRun(ex)
-	if err != nil {
+	ex, m, run, err := s.loadRun(ctx, tx, execARN)
+	if err != nil || ex == nil {
 		return false, err
 	}
 	evs := run.ActivityStarted(m, action, worker, s.now())

@@ -32,20 +32,9 @@ var earlySchema = []string{
 // holdEarly keeps res for the task p names when its call is still going
 // out; held reports whether it did.
 func (s *Service) holdEarly(ctx context.Context, tx *store.Tx, p jobPayload, res asl.Result) (held bool, err error) {
-	ex, _, err := loadRunning(ctx, tx, p.Execution)
-	if err != nil || ex == nil {
+	ex, m, run, err := s.loadRun(ctx, tx, p.Execution)
+	if err != nil || ex == nil || !run.AwaitsSubmission(m, p.Action) {
 		return false, err
-	}
-	m, err := s.machineFor(ctx, tx, ex.DefHash)
-	if err != nil {
-		return false, err
-	}
-	run, err := decodeRun(ex)
-	if err != nil {
-		return false, err
-	}
-	if !run.AwaitsSubmission(m, p.Action) {
-		return false, nil
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO states_early_results (execution, action, output, error, cause) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (execution, action) DO NOTHING`, p.Execution, p.Action, []byte(res.Output), res.Error, res.Cause)
@@ -53,6 +42,24 @@ func (s *Service) holdEarly(ctx context.Context, tx *store.Tx, p jobPayload, res
 		return false, fmt.Errorf("hold the early answer of %s: %w", p.Action, err)
 	}
 	return true, nil
+}
+
+// loadRun loads a running execution with its machine and run; ex is nil
+// when the execution has ended.
+func (s *Service) loadRun(ctx context.Context, tx *store.Tx, execARN string) (*execution, *asl.Machine, *asl.Run, error) {
+	ex, err := getExecution(ctx, tx, execARN, true)
+	if err != nil || ex == nil || ex.Status != asl.StatusRunning {
+		return nil, nil, nil, err
+	}
+	m, err := s.machineFor(ctx, tx, ex.DefHash)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	run, err := decodeRun(ex)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return ex, m, run, nil
 }
 
 // takeEarly returns and forgets the answer held for an action, if any.
