@@ -81,7 +81,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.IntVar(&cfg.concurrency, "concurrency", 50, "executions kept in flight")
 	fs.IntVar(&cfg.warmup, "warmup", 50, "executions run and not measured before each measurement")
 	fs.IntVar(&cfg.runs, "runs", 1, "repetitions of every measurement; more than one adds median rows")
-	fs.IntVar(&cfg.workers, "workers", 8, "vigil serve --workers, for a server this program starts")
+	fs.IntVar(&cfg.workers, "workers", 32, "vigil serve --workers (its default is 32), for a server this program starts")
 	shapes := fs.String("shape", "task,pass", "comma-separated shapes: task (3 Task states) and/or pass (3 Pass states)")
 	syncs := fs.String("sync", "full,normal", "comma-separated vigil serve --sync modes to measure, for a server this program starts")
 	fs.DurationVar(&cfg.poll, "poll", 5*time.Millisecond, "interval between ListExecutions(RUNNING) calls that detect finished executions")

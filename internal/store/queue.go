@@ -60,6 +60,41 @@ func (tx *Tx) Enqueue(ctx context.Context, kind string, payload []byte, due time
 	return res.LastInsertId()
 }
 
+// Amend changes the payload of job id, of the given kind, while no worker
+// has claimed it yet, for a producer that gathers work into the job it
+// queued last. amend gets the payload and returns the new one, or false
+// to keep it. Amend reports whether the job changed; it changes nothing
+// when the job is gone, of another kind, claimed or tried before.
+func (tx *Tx) Amend(ctx context.Context, id int64, kind string, amend func(payload []byte) ([]byte, bool)) (bool, error) {
+	var payload []byte
+	err := tx.QueryRowContext(ctx, `SELECT payload FROM jobs WHERE id = ? AND kind = ? AND lease_until = 0 AND attempts = 0`, id, kind).Scan(&payload)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("load job %d: %w", id, err)
+	}
+	payload, ok := amend(payload)
+	if !ok {
+		return false, nil
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE jobs SET payload = ? WHERE id = ?`, payload, id); err != nil {
+		return false, fmt.Errorf("amend job %d: %w", id, err)
+	}
+	return true, nil
+}
+
+// SetPayload replaces the payload of job id, claimed or not: a handler
+// that did part of its job keeps only the rest for its next attempt.
+func (db *DB) SetPayload(ctx context.Context, id int64, payload []byte) error {
+	return db.Write(ctx, func(tx *Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE jobs SET payload = ? WHERE id = ?`, payload, id); err != nil {
+			return fmt.Errorf("set payload of job %d: %w", id, err)
+		}
+		return nil
+	})
+}
+
 // Finish deletes a job inside tx, so that a handler's effects and the end
 // of its job commit together.
 func (tx *Tx) Finish(ctx context.Context, id int64) error {

@@ -75,8 +75,14 @@ func (c *stmtCache) close() {
 	c.stmts, c.wanted = nil, nil
 }
 
+// Statements in a write transaction run to completion even if the
+// writer's context ends: the transaction is shared by the writes of a
+// batch and outlives any one writer's context (see group.go), and a
+// context that can end costs the driver a goroutine per statement.
+
 // ExecContext runs a statement in the transaction, prepared once per database.
 func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx = context.WithoutCancel(ctx)
 	if st := tx.db.stmts.get(query); st != nil {
 		return tx.Tx.StmtContext(ctx, st).ExecContext(ctx, args...)
 	}
@@ -85,6 +91,7 @@ func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.R
 
 // QueryContext runs a query in the transaction, prepared once per database.
 func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx = context.WithoutCancel(ctx)
 	if st := tx.db.stmts.get(query); st != nil {
 		return tx.Tx.StmtContext(ctx, st).QueryContext(ctx, args...)
 	}
@@ -93,8 +100,57 @@ func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql
 
 // QueryRowContext runs a single-row query in the transaction, prepared once per database.
 func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx = context.WithoutCancel(ctx)
 	if st := tx.db.stmts.get(query); st != nil {
 		return tx.Tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
 	}
 	return tx.Tx.QueryRowContext(ctx, query, args...)
+}
+
+// readStmts holds statements prepared on the read pool; database/sql
+// prepares each again on every connection it runs on, once.
+type readStmts struct {
+	mu    sync.Mutex
+	stmts map[string]*sql.Stmt
+}
+
+// ReadRow runs a single-row query on the read pool, prepared once per
+// database, for queries run on every request: preparing one costs as much
+// as running it. The query runs to completion: a lookup by key is short,
+// and a context that can end costs the driver a goroutine per query.
+func (db *DB) ReadRow(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx = context.WithoutCancel(ctx)
+	c := &db.readStmts
+	c.mu.Lock()
+	st, ok := c.stmts[query]
+	full := len(c.stmts) >= maxCachedStatements
+	c.mu.Unlock()
+	if !ok && !full {
+		// Prepared without the lock: preparing waits for a connection.
+		if prep, err := db.read.PrepareContext(ctx, query); err == nil {
+			c.mu.Lock()
+			if st, ok = c.stmts[query]; ok {
+				prep.Close()
+			} else {
+				if c.stmts == nil {
+					c.stmts = map[string]*sql.Stmt{}
+				}
+				c.stmts[query], st = prep, prep
+			}
+			c.mu.Unlock()
+		}
+	}
+	if st == nil {
+		return db.read.QueryRowContext(ctx, query, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+func (c *readStmts) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, st := range c.stmts {
+		st.Close()
+	}
+	c.stmts = nil
 }

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
-	"time"
 
 	"github.com/vigilsec/vigil/internal/awsproto"
 	"github.com/vigilsec/vigil/internal/services"
@@ -32,6 +31,7 @@ type Service struct {
 
 	mu       sync.Mutex
 	migrated bool
+	batch    emitBatch // the delivery job records may join
 }
 
 // New returns the CloudTrail service and registers its job handler.
@@ -102,9 +102,9 @@ func (s *Service) Record(ctx context.Context, call *awsproto.Call, result any, c
 		st.resources = append(st.resources, EventResource{ResourceType: res.Type, ResourceName: resourceName(res.ARN)})
 		arns = append(arns, res.ARN)
 	}
-	var job []byte
+	var entry []byte
 	if r.ManagementEvent && !r.ReadOnly && r.EventSource != "" && s.env.Runner != nil {
-		if job, err = emitInput(r, body, st.eventTime, arns); err != nil {
+		if entry, err = emitEntry(r, body, st.eventTime, arns); err != nil {
 			return fmt.Errorf("encode event for the bus: %w", err)
 		}
 	}
@@ -112,10 +112,8 @@ func (s *Service) Record(ctx context.Context, call *awsproto.Call, result any, c
 		if err := insertRecord(ctx, tx, r, body, st, arns); err != nil {
 			return err
 		}
-		if job != nil {
-			if _, err := tx.Enqueue(ctx, emitKind, job, time.Time{}); err != nil {
-				return err
-			}
+		if entry != nil {
+			return s.queueEmit(ctx, tx, entry)
 		}
 		return nil
 	})

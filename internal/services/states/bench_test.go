@@ -24,7 +24,7 @@ import (
 // entered, as AWS counts them) and the p50 and p99 time from start to
 // stop as the executions record it. 50 callers start executions
 // concurrently, as a server's requests would; the runner has 8 workers
-// (vigil serve's default) or 32.
+// or 32 (vigil serve's default).
 func BenchmarkThreeTaskWorkflow(b *testing.B) {
 	for _, workers := range []int{8, 32} {
 		for _, mode := range []store.Sync{store.SyncNormal, store.SyncFull} {

@@ -29,8 +29,9 @@ type heldTask struct {
 
 // runTasks performs a task and feeds its result back, then goes on with
 // the task that result led to, if any. jobID is the task's job, or
-// heldJob for a held task.
-func (s *Service) runTasks(ctx context.Context, jobID int64, p jobPayload, act asl.Action) error {
+// heldJob for a held task. snap, if known, is the execution as committed
+// before the task.
+func (s *Service) runTasks(ctx context.Context, jobID int64, p jobPayload, act asl.Action, snap *snapshot) error {
 	ctx = withActor(ctx, actor{execution: p.Execution})
 	for n := 1; ; n++ {
 		res := s.perform(ctx, act)
@@ -49,20 +50,24 @@ func (s *Service) runTasks(ctx context.Context, jobID int64, p jobPayload, act a
 				return s.submitted(ctx, jobID, p, res.Output, started.ExecutionArn, in.sync)
 			}
 		}
-		next, err := s.advanceChain(ctx, jobID, p, res, n < maxChain)
+		next, after, err := s.advanceChain(ctx, jobID, p, res, n < maxChain, snap)
 		if err != nil || next == nil {
 			return err
 		}
-		jobID, p, act = next.job, jobPayload{Execution: p.Execution, Action: next.act.ID}, next.act
+		jobID, p, act, snap = next.job, jobPayload{Execution: p.Execution, Action: next.act.ID}, next.act, after
 	}
 }
 
 // advanceChain is advance for a task result; with hold set, the first
-// task the step schedules is held for this worker and returned.
-func (s *Service) advanceChain(ctx context.Context, jobID int64, p jobPayload, res asl.Result, hold bool) (*heldTask, error) {
+// task the step schedules is held for this worker and returned, with the
+// execution as the step left it. With snap, the step is computed before
+// the transaction (see ahead.go).
+func (s *Service) advanceChain(ctx context.Context, jobID int64, p jobPayload, res asl.Result, hold bool, snap *snapshot) (*heldTask, *snapshot, error) {
+	pre := s.stepAhead(ctx, snap, p.Action, res)
 	var next *heldTask
+	var after *snapshot
 	err := s.env.DB.Write(ctx, func(tx *store.Tx) error {
-		next = nil
+		next, after = nil, nil
 		ex, machineStatus, err := loadRunning(ctx, tx, p.Execution)
 		if err != nil {
 			return err
@@ -73,23 +78,29 @@ func (s *Service) advanceChain(ctx context.Context, jobID int64, p jobPayload, r
 			}
 			return nil
 		}
-		st, err := s.resume(ctx, tx, ex, machineStatus, p.Action, res)
-		if err != nil {
+		var st step
+		if pre.fits(ex, machineStatus) {
+			st = pre.st
+		} else if st, err = s.resume(ctx, tx, ex, machineStatus, p.Action, res); err != nil {
 			return err
 		}
 		st.job, st.machineStatus = jobID, machineStatus
 		if hold {
 			st.held = &heldTask{}
 		}
+		if err := st.encode(); err != nil {
+			return err
+		}
 		if err := s.commit(ctx, tx, ex, st); err != nil {
 			return err
 		}
 		if st.held != nil && st.held.job != 0 {
 			next = st.held
+			after = &snapshot{run: st.runJSON, defHash: ex.DefHash, machineStatus: machineStatus}
 		}
 		return nil
 	})
-	return next, err
+	return next, after, err
 }
 
 // holdable reports whether a new action may run in the worker that

@@ -30,6 +30,46 @@ type step struct {
 	// machineStatus is the state machine's status when the caller read
 	// it ("" if it did not).
 	machineStatus string
+	// runJSON and eventsJSON are run and events encoded, once encode ran
+	// (perhaps outside the transaction; see ahead.go).
+	runJSON, eventsJSON []byte
+}
+
+// encode fills in the step's JSON, if not done already.
+func (st *step) encode() error {
+	if st.runJSON == nil {
+		b, err := json.Marshal(st.run)
+		if err != nil {
+			return fmt.Errorf("encode run: %w", err)
+		}
+		st.runJSON = b
+	}
+	if st.eventsJSON == nil && len(st.events) > 0 {
+		b, err := encodeEvents(st.events)
+		if err != nil {
+			return fmt.Errorf("encode events: %w", err)
+		}
+		st.eventsJSON = b
+	}
+	return nil
+}
+
+// encodeEvents is json.Marshal(events) without its second pass, which
+// would check and compact each event's own (already compact) encoding.
+func encodeEvents(events []asl.HistoryEvent) ([]byte, error) {
+	buf := make([]byte, 0, 256*len(events))
+	buf = append(buf, '[')
+	for i := range events {
+		b, err := events[i].MarshalJSON()
+		if err != nil {
+			return nil, err
+		}
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, b...)
+	}
+	return append(buf, ']'), nil
 }
 
 // commit writes step st of execution ex inside tx: one job per new
@@ -37,6 +77,9 @@ type step struct {
 // the map from awaited actions to their jobs) and the new history
 // events. A transition costs a few statements, not one per row.
 func (s *Service) commit(ctx context.Context, tx *store.Tx, ex *execution, st step) error {
+	if err := st.encode(); err != nil {
+		return err
+	}
 	if st.insert && ex.Jobs == nil {
 		ex.Jobs = map[string]int64{}
 	}
@@ -67,7 +110,7 @@ func (s *Service) commit(ctx context.Context, tx *store.Tx, ex *execution, st st
 	if err := s.saveRun(ctx, tx, ex, st, legacy); err != nil {
 		return err
 	}
-	if err := insertEvents(ctx, tx, ex.ARN, st.events); err != nil {
+	if err := insertEvents(ctx, tx, ex.ARN, st.events, st.eventsJSON); err != nil {
 		return err
 	}
 	if st.run.Status() != asl.StatusRunning {
@@ -83,10 +126,7 @@ func (s *Service) commit(ctx context.Context, tx *store.Tx, ex *execution, st st
 }
 
 func (s *Service) saveRun(ctx context.Context, tx *store.Tx, ex *execution, st step, legacy bool) error {
-	runJSON, err := json.Marshal(st.run)
-	if err != nil {
-		return fmt.Errorf("encode run: %w", err)
-	}
+	runJSON := st.runJSON
 	status := st.run.Status()
 	if st.insert {
 		ex.Run = runJSON
@@ -105,6 +145,7 @@ func (s *Service) saveRun(ctx context.Context, tx *store.Tx, ex *execution, st s
 		}
 		jobs = string(b)
 	}
+	var err error
 	if status == asl.StatusRunning {
 		_, err = tx.ExecContext(ctx, `UPDATE states_executions SET run = ?, jobs = ? WHERE arn = ?`, runJSON, jobs, ex.ARN)
 	} else {
@@ -157,14 +198,11 @@ func insertRows(ctx context.Context, tx *store.Tx, head string, cols int, rows [
 	return nil
 }
 
-// insertEvents stores a step's events (contiguous ids) as one row.
-func insertEvents(ctx context.Context, tx *store.Tx, execARN string, events []asl.HistoryEvent) error {
+// insertEvents stores a step's events (contiguous ids), encoded as body,
+// as one row.
+func insertEvents(ctx context.Context, tx *store.Tx, execARN string, events []asl.HistoryEvent, body []byte) error {
 	if len(events) == 0 {
 		return nil
-	}
-	body, err := json.Marshal(events)
-	if err != nil {
-		return fmt.Errorf("encode events: %w", err)
 	}
 	first, last := events[0].ID, events[len(events)-1].ID
 	if last-first+1 != int64(len(events)) {

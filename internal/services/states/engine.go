@@ -56,22 +56,25 @@ func (s *Service) reapMachine(ctx context.Context, tx *store.Tx, arn string) err
 }
 
 // awaited loads the action a job is for. ok is false when there is
-// nothing to do: the execution ended or no longer awaits the action.
-func (s *Service) awaited(ctx context.Context, p jobPayload) (act asl.Action, deleting, ok bool, err error) {
+// nothing to do: the execution ended or no longer awaits the action. snap
+// is the execution as stored, when the job carries its action.
+func (s *Service) awaited(ctx context.Context, p jobPayload) (act asl.Action, deleting, ok bool, snap *snapshot, err error) {
 	if p.Act != nil {
 		// A job exists only while its action is awaited: the step that
 		// drops the action ends the job in the same transaction.
 		var machineStatus sql.NullString
-		err = s.env.DB.Read().QueryRowContext(ctx, `SELECT m.status FROM states_executions e
+		snap = &snapshot{}
+		err = s.env.DB.ReadRow(ctx, `SELECT e.def_hash, e.run, m.status FROM states_executions e
 			LEFT JOIN states_machines m ON m.arn = e.machine_arn
-			WHERE e.arn = ? AND e.status = 'RUNNING'`, p.Execution).Scan(&machineStatus)
+			WHERE e.arn = ? AND e.status = 'RUNNING'`, p.Execution).Scan(&snap.defHash, &snap.run, &machineStatus)
 		if errors.Is(err, sql.ErrNoRows) {
-			return act, false, false, nil
+			return act, false, false, nil, nil
 		}
 		if err != nil {
-			return act, false, false, fmt.Errorf("load execution %s: %w", p.Execution, err)
+			return act, false, false, nil, fmt.Errorf("load execution %s: %w", p.Execution, err)
 		}
-		return *p.Act, machineStatus.String == statusDeleting, true, nil
+		snap.machineStatus = machineStatus.String
+		return *p.Act, machineStatus.String == statusDeleting, true, snap, nil
 	}
 	var body []byte
 	var machineStatus sql.NullString
@@ -80,15 +83,15 @@ func (s *Service) awaited(ctx context.Context, p jobPayload) (act asl.Action, de
 		LEFT JOIN states_machines m ON m.arn = e.machine_arn
 		WHERE a.execution = ? AND a.action = ? AND e.status = 'RUNNING'`, p.Execution, p.Action).Scan(&body, &machineStatus)
 	if errors.Is(err, sql.ErrNoRows) {
-		return act, false, false, nil
+		return act, false, false, nil, nil
 	}
 	if err != nil {
-		return act, false, false, fmt.Errorf("load action %s of %s: %w", p.Action, p.Execution, err)
+		return act, false, false, nil, fmt.Errorf("load action %s of %s: %w", p.Action, p.Execution, err)
 	}
 	if err := json.Unmarshal(body, &act); err != nil {
-		return act, false, false, runtime.Permanent(fmt.Errorf("decode action %s of %s: %w", p.Action, p.Execution, err))
+		return act, false, false, nil, runtime.Permanent(fmt.Errorf("decode action %s of %s: %w", p.Action, p.Execution, err))
 	}
-	return act, machineStatus.String == statusDeleting, true, nil
+	return act, machineStatus.String == statusDeleting, true, nil, nil
 }
 
 func (s *Service) handleTask(ctx context.Context, job store.Job) error {
@@ -96,14 +99,14 @@ func (s *Service) handleTask(ctx context.Context, job store.Job) error {
 	if err := json.Unmarshal(job.Payload, &p); err != nil {
 		return runtime.Permanent(fmt.Errorf("decode task job: %w", err))
 	}
-	act, deleting, ok, err := s.awaited(ctx, p)
+	act, deleting, ok, snap, err := s.awaited(ctx, p)
 	if err != nil || !ok {
 		return err
 	}
 	if deleting {
 		return s.advance(ctx, job.ID, p, asl.Result{})
 	}
-	return s.runTasks(ctx, job.ID, p, act)
+	return s.runTasks(ctx, job.ID, p, act, snap)
 }
 
 func (s *Service) handleTimer(ctx context.Context, job store.Job) error {
@@ -111,7 +114,7 @@ func (s *Service) handleTimer(ctx context.Context, job store.Job) error {
 	if err := json.Unmarshal(job.Payload, &p); err != nil {
 		return runtime.Permanent(fmt.Errorf("decode timer job: %w", err))
 	}
-	act, _, ok, err := s.awaited(ctx, p)
+	act, _, ok, _, err := s.awaited(ctx, p)
 	if err != nil || !ok {
 		return err
 	}
@@ -151,29 +154,39 @@ func (s *Service) advanceTx(ctx context.Context, tx *store.Tx, p jobPayload, res
 // resume runs the interpreter on one result. A machine being deleted
 // stops its executions at their next transition, as AWS does.
 func (s *Service) resume(ctx context.Context, tx *store.Tx, ex *execution, machineStatus, actionID string, res asl.Result) (step, error) {
-	var run asl.Run
-	if err := json.Unmarshal(ex.Run, &run); err != nil {
-		return step{}, fmt.Errorf("decode run of %s: %w", ex.ARN, err)
+	st, fault, err := s.interpret(ctx, tx, ex.Run, ex.DefHash, machineStatus, actionID, res, s.activityExists(ctx, tx))
+	if err != nil {
+		return step{}, fmt.Errorf("execution %s: %w", ex.ARN, err)
 	}
-	st := step{run: &run, before: run.PendingActions(), known: true}
+	if fault != nil {
+		// An interpreter fault must not leave the execution hanging.
+		s.env.Log.Error("states: interpreter failed", "execution", ex.ARN, "action", actionID, "err", fault)
+		st.actions = nil
+		st.events = append(st.events, st.run.Stop(asl.ErrRuntime, "Vigil's interpreter failed: "+fault.Error(), s.now())...)
+	}
+	return st, nil
+}
+
+// interpret decodes a stored run and feeds it one result. fault is the
+// interpreter's own failure, which leaves st with the events it made.
+func (s *Service) interpret(ctx context.Context, q querier, runJSON []byte, hash, machineStatus, actionID string, res asl.Result, activityExists func(string) bool) (st step, fault, err error) {
+	var run asl.Run
+	if err := json.Unmarshal(runJSON, &run); err != nil {
+		return step{}, nil, fmt.Errorf("decode run: %w", err)
+	}
+	st = step{run: &run, before: run.PendingActions(), known: true}
 	now := s.now()
 	if machineStatus == statusDeleting {
 		st.events = run.Stop("", "", now)
-		return st, nil
+		return st, nil, nil
 	}
-	m, err := s.machineFor(ctx, tx, ex.DefHash)
+	m, err := s.machineFor(ctx, q, hash)
 	if err != nil {
-		return step{}, err
+		return step{}, nil, err
 	}
-	run.Ctx.ActivityExists = s.activityExists(ctx, tx)
-	st.events, st.actions, err = run.Complete(m, actionID, res, now)
-	if err != nil {
-		// An interpreter fault must not leave the execution hanging.
-		s.env.Log.Error("states: interpreter failed", "execution", ex.ARN, "action", actionID, "err", err)
-		st.actions = nil
-		st.events = append(st.events, run.Stop(asl.ErrRuntime, "Vigil's interpreter failed: "+err.Error(), now)...)
-	}
-	return st, nil
+	run.Ctx.ActivityExists = activityExists
+	st.events, st.actions, fault = run.Complete(m, actionID, res, now)
+	return st, fault, nil
 }
 
 // machineFor returns the parsed definition with the given hash.

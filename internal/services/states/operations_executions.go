@@ -42,6 +42,7 @@ func (s *Service) startExecution(ctx context.Context, call *awsproto.Call) (any,
 	machineName := machineARN[strings.LastIndexByte(machineARN, ':')+1:]
 	ex := &execution{ARN: s.executionARN(machineName, name), MachineARN: machineARN, Name: name, Input: input, Started: s.now()}
 	call.AddResource("AWS::StepFunctions::StateMachine", machineARN)
+	pre := s.startAhead(ctx, ex)
 	err = s.env.DB.Write(ctx, func(tx *store.Tx) error {
 		m, err := getMachineMeta(ctx, tx, machineARN)
 		if err != nil {
@@ -57,6 +58,10 @@ func (s *Service) startExecution(ctx context.Context, call *awsproto.Call) (any,
 			return s.enqueueExpress(ctx, tx, m, ex)
 		}
 		ex.DefHash, ex.RoleARN = m.DefHash, m.RoleARN
+		if pre.fitsMachine(m) {
+			return s.commit(ctx, tx, ex, pre.st)
+		}
+		s.rememberMachine(m)
 		return s.begin(ctx, tx, ex, m)
 	})
 	call.AddResource("AWS::StepFunctions::Execution", ex.ARN)
@@ -69,6 +74,9 @@ func (s *Service) startExecution(ctx context.Context, call *awsproto.Call) (any,
 	}
 	if err != nil {
 		return nil, err
+	}
+	if ex.RoleARN != "" {
+		s.roles.put(ex.ARN, ex.RoleARN) // its tasks will ask, soon
 	}
 	return &StartExecutionOutput{ExecutionArn: ex.ARN, StartDate: awsproto.EpochTime(ex.Started)}, nil
 }
@@ -127,22 +135,71 @@ func (s *Service) checkExisting(ctx context.Context, q querier, ex *execution) e
 
 // begin starts the interpreter and commits the execution's first step.
 func (s *Service) begin(ctx context.Context, tx *store.Tx, ex *execution, m *machine) error {
-	parsed, err := s.machineFor(ctx, tx, m.DefHash)
+	st, err := s.start(ctx, tx, ex, m, s.activityExists(ctx, tx))
 	if err != nil {
 		return err
+	}
+	return s.commit(ctx, tx, ex, st)
+}
+
+// start runs the interpreter's first step of ex, an execution of m.
+func (s *Service) start(ctx context.Context, q querier, ex *execution, m *machine, activityExists func(string) bool) (step, error) {
+	parsed, err := s.machineFor(ctx, q, m.DefHash)
+	if err != nil {
+		return step{}, err
 	}
 	var seed [8 + 32]byte
 	rand.Read(seed[:])
 	actx := asl.Context{
 		ExecutionArn: ex.ARN, ExecutionName: ex.Name, StateMachineArn: m.ARN, StateMachineName: m.Name,
 		RoleArn: m.RoleARN, StartTime: ex.Started, Region: s.env.Region, Seed: binary.LittleEndian.Uint64(seed[:8]) | 1,
-		TokenKey: seed[8:], ActivityExists: s.activityExists(ctx, tx),
+		TokenKey: seed[8:], ActivityExists: activityExists,
 	}
 	run, events, actions, err := asl.Start(parsed, actx, json.RawMessage(ex.Input), ex.Started)
 	if err != nil {
-		return errorf("InvalidExecutionInput", "Invalid State Machine Execution Input: '%v'", err)
+		return step{}, errorf("InvalidExecutionInput", "Invalid State Machine Execution Input: '%v'", err)
 	}
-	return s.commit(ctx, tx, ex, step{run: run, events: events, actions: actions, known: true, insert: true, machineStatus: m.Status})
+	return step{run: run, events: events, actions: actions, known: true, insert: true, machineStatus: m.Status}, nil
+}
+
+// startAhead computes the first step of ex from its machine as the read
+// pool shows it, outside the transaction (see ahead.go); nil when the
+// step must be computed inside it.
+func (s *Service) startAhead(ctx context.Context, ex *execution) *ahead {
+	var m *machine
+	if v, ok := s.machines.Load(ex.MachineARN); ok {
+		m = v.(*machine)
+	} else {
+		var err error
+		if m, err = getMachineMeta(ctx, s.env.DB.Read(), ex.MachineARN); err != nil || m == nil {
+			return nil
+		}
+		s.rememberMachine(m)
+	}
+	if m.Status != statusActive || m.Type == typeExpress {
+		return nil
+	}
+	asked := false
+	st, err := s.start(ctx, s.env.DB.Read(), ex, m, func(string) bool {
+		asked = true
+		return true
+	})
+	if err != nil || asked || st.encode() != nil {
+		return nil
+	}
+	return &ahead{from: snapshot{defHash: m.DefHash, machineStatus: m.Status, roleARN: m.RoleARN, machineName: m.Name}, st: st}
+}
+
+// maxRememberedMachines bounds Service.machines; past it, it starts over.
+const maxRememberedMachines = 1024
+
+// rememberMachine keeps m for the next startAhead of its executions.
+func (s *Service) rememberMachine(m *machine) {
+	if s.machinesN.Add(1) > maxRememberedMachines {
+		s.machines.Clear()
+		s.machinesN.Store(1)
+	}
+	s.machines.Store(m.ARN, m)
 }
 
 // executionFromInput validates a call's executionArn and loads it.

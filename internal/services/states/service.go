@@ -48,6 +48,10 @@ type Service struct {
 	// tasks, by execution ARN, from the call until the task records them.
 	expressChildren sync.Map
 	roles           roleCache // execution ARN → role ARN
+	// machines remembers state machines as StartExecution last read them,
+	// for steps computed ahead; the transaction checks what it uses.
+	machines  sync.Map // ARN → *machine
+	machinesN atomic.Int64
 	// stopping is closed when the server shuts down; long polls end then.
 	stopping <-chan struct{}
 }

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -45,8 +47,36 @@ var (
 	sdkAction   = regexp.MustCompile(`^[a-z][A-Za-z0-9]*$`)
 )
 
+// parsedResource is parseResource's answer for one resource.
+type parsedResource struct {
+	in integration
+	ok bool
+}
+
+// resources remembers parseResource's answers: every task asks, and the
+// regular expressions cost more than the call of a no-op task. A
+// resource is a constant of a definition, so few are ever seen.
+var resources sync.Map // string -> parsedResource
+
+const maxCachedResources = 4096
+
+var cachedResources atomic.Int64
+
 // parseResource recognises the Task resources Vigil supports.
 func parseResource(res string) (integration, bool) {
+	if p, ok := resources.Load(res); ok {
+		return p.(parsedResource).in, p.(parsedResource).ok
+	}
+	in, ok := parseResourceText(res)
+	if cachedResources.Load() < maxCachedResources {
+		if _, dup := resources.LoadOrStore(res, parsedResource{in, ok}); !dup {
+			cachedResources.Add(1)
+		}
+	}
+	return in, ok
+}
+
+func parseResourceText(res string) (integration, bool) {
 	if functionARN.MatchString(res) {
 		return integration{kind: "function"}, true
 	}
