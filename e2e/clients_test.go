@@ -30,13 +30,7 @@ func TestAWSCLI(t *testing.T) {
 	v := startVigil(t, "--playbook", "exposed-access-key")
 	awsCLI := func(args ...string) string {
 		t.Helper()
-		cmd := exec.Command("aws", append([]string{"--endpoint-url", v.URL, "--output", "text"}, args...)...)
-		cmd.Env = append(cmd.Environ(), "AWS_SHARED_CREDENTIALS_FILE="+v.Creds, "AWS_PROFILE=vigil", "AWS_CONFIG_FILE=/dev/null")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return strings.TrimSpace(string(out))
+		return v.awsCLI(t, args...)
 	}
 	awsCLI("iam", "create-user", "--user-name", "test-user")
 	key := awsCLI("iam", "create-access-key", "--user-name", "test-user", "--query", "AccessKey.AccessKeyId")

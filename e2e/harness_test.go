@@ -178,6 +178,19 @@ func (v *vigil) Log() string {
 	return string(b)
 }
 
+// awsCLI runs the AWS CLI against the server as the root profile, with
+// text output, and returns what it printed.
+func (v *vigil) awsCLI(t *testing.T, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("aws", append([]string{"--endpoint-url", v.URL, "--output", "text"}, args...)...)
+	cmd.Env = append(cmd.Environ(), "AWS_SHARED_CREDENTIALS_FILE="+v.Creds, "AWS_PROFILE=vigil", "AWS_CONFIG_FILE=/dev/null")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
 func (v *vigil) iam() *iam.Client               { return iam.NewFromConfig(v.Cfg) }
 func (v *vigil) sts() *sts.Client               { return sts.NewFromConfig(v.Cfg) }
 func (v *vigil) sns() *sns.Client               { return sns.NewFromConfig(v.Cfg) }

@@ -464,13 +464,7 @@ func TestSNSDataProtectionAWSCLI(t *testing.T) {
 	v := startVigil(t)
 	awsCLI := func(args ...string) string {
 		t.Helper()
-		cmd := exec.Command("aws", append([]string{"--endpoint-url", v.URL, "--output", "text"}, args...)...)
-		cmd.Env = append(cmd.Environ(), "AWS_SHARED_CREDENTIALS_FILE="+v.Creds, "AWS_PROFILE=vigil", "AWS_CONFIG_FILE=/dev/null")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return strings.TrimSpace(string(out))
+		return v.awsCLI(t, args...)
 	}
 	policy := dpPolicy(e2eAccount)
 	topic := awsCLI("sns", "create-topic", "--name", "cli-alerts", "--query", "TopicArn")
