@@ -718,3 +718,40 @@ func BenchmarkLookupByUsername(b *testing.B) {
 		}
 	}
 }
+
+// TestPruneKeepsNinetyDays deletes expired records with their resources,
+// oldest first, and keeps the rest whole.
+func TestPruneKeepsNinetyDays(t *testing.T) {
+	s, _ := newTestService(t)
+	now := time.Now()
+	for i, at := range []time.Time{now.Add(-100 * 24 * time.Hour), now.Add(-91 * 24 * time.Hour), now.Add(-89 * 24 * time.Hour), now} {
+		call := newCall(iamSpec, "CreateUser", root, fmt.Sprintf(`{"UserName":"u%d"}`, i), at)
+		call.AddResource("AWS::IAM::User", fmt.Sprintf("arn:aws:iam::%s:user/u%d", testAccount, i))
+		record(t, s, call, nil, nil)
+	}
+	count := func(table string) int {
+		var n int
+		if err := s.env.DB.Read().QueryRow(`SELECT COUNT(*) FROM ` + table).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	resources := count("cloudtrail_resources")
+	n, err := s.prune(context.Background(), now.Add(-retention))
+	if err != nil || n != 2 {
+		t.Fatalf("prune: %d records, %v; want 2", n, err)
+	}
+	if got := count("cloudtrail_events"); got != 2 {
+		t.Errorf("%d records left, want 2", got)
+	}
+	if got := count("cloudtrail_resources"); got != resources/2 {
+		t.Errorf("%d resource rows left of %d, want half", got, resources)
+	}
+	out, err := lookup(t, s, `{"LookupAttributes":[{"AttributeKey":"ResourceName","AttributeValue":"u2"}]}`)
+	if err != nil || len(out.Events) != 1 {
+		t.Fatalf("the 89-day-old record by its resource: %v, %v", out, err)
+	}
+	if n, err := s.prune(context.Background(), now.Add(-retention)); err != nil || n != 0 {
+		t.Errorf("second prune: %d, %v", n, err)
+	}
+}

@@ -47,7 +47,13 @@ func New(env *services.Env) *Service {
 func (s *Service) Spec() *awsproto.Spec { return spec }
 
 // Start creates the trail's tables.
-func (s *Service) Start(ctx context.Context) error { return s.ready(ctx) }
+func (s *Service) Start(ctx context.Context) error {
+	if err := s.ready(ctx); err != nil {
+		return err
+	}
+	go s.pruneLoop(ctx)
+	return nil
+}
 
 // ready migrates the schema once. Record may run before Start when another
 // service makes calls while starting, so both paths ask for it.
