@@ -143,24 +143,10 @@ func (s *Service) describeActivity(ctx context.Context, call *awsproto.Call) (an
 }
 
 func (s *Service) listActivities(ctx context.Context, call *awsproto.Call) (any, error) {
-	var in listInput
-	if err := call.Decode(&in); err != nil {
+	after, limit, err := namePage(call)
+	if err != nil {
 		return nil, err
 	}
-	var c checker
-	c.pageSize("maxResults", in.MaxResults.Value, in.MaxResults.Set)
-	c.length("nextToken", in.NextToken, 1, 1024, false)
-	if err := c.err(); err != nil {
-		return nil, err
-	}
-	after := ""
-	if in.NextToken != nil {
-		var err error
-		if after, err = decodeToken(*in.NextToken); err != nil {
-			return nil, err
-		}
-	}
-	limit := pageLimit(in.MaxResults)
 	rows, err := s.env.DB.Read().QueryContext(ctx, `SELECT arn, name, created FROM states_activities WHERE name > ? ORDER BY name LIMIT ?`, after, limit+1)
 	if err != nil {
 		return nil, fmt.Errorf("list activities: %w", err)

@@ -236,24 +236,10 @@ func (s *Service) machineFromInput(ctx context.Context, call *awsproto.Call) (*m
 }
 
 func (s *Service) listStateMachines(ctx context.Context, call *awsproto.Call) (any, error) {
-	var in listInput
-	if err := call.Decode(&in); err != nil {
+	after, limit, err := namePage(call)
+	if err != nil {
 		return nil, err
 	}
-	var c checker
-	c.pageSize("maxResults", in.MaxResults.Value, in.MaxResults.Set)
-	c.length("nextToken", in.NextToken, 1, 1024, false)
-	if err := c.err(); err != nil {
-		return nil, err
-	}
-	after := ""
-	if in.NextToken != nil {
-		var err error
-		if after, err = decodeToken(*in.NextToken); err != nil {
-			return nil, err
-		}
-	}
-	limit := pageLimit(in.MaxResults)
 	rows, err := s.env.DB.Read().QueryContext(ctx, `SELECT arn, name, type, created FROM states_machines
 		WHERE name > ? ORDER BY name LIMIT ?`, after, limit+1)
 	if err != nil {
@@ -278,6 +264,27 @@ func (s *Service) listStateMachines(ctx context.Context, call *awsproto.Call) (a
 		out.NextToken = encodeToken(out.StateMachines[limit-1].Name)
 	}
 	return out, nil
+}
+
+// namePage reads the paging input of a list ordered by name: the name to
+// list after and the page size.
+func namePage(call *awsproto.Call) (after string, limit int, err error) {
+	var in listInput
+	if err := call.Decode(&in); err != nil {
+		return "", 0, err
+	}
+	var c checker
+	c.pageSize("maxResults", in.MaxResults.Value, in.MaxResults.Set)
+	c.length("nextToken", in.NextToken, 1, 1024, false)
+	if err := c.err(); err != nil {
+		return "", 0, err
+	}
+	if in.NextToken != nil {
+		if after, err = decodeToken(*in.NextToken); err != nil {
+			return "", 0, err
+		}
+	}
+	return after, pageLimit(in.MaxResults), nil
 }
 
 func pageLimit(n awsproto.Int) int {
